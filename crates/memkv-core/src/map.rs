@@ -1,0 +1,81 @@
+//! The map traits.
+
+use std::borrow::Borrow;
+use std::ops::RangeBounds;
+
+use crate::KeyBounds;
+
+/// Read operations of an ordered map from byte strings to values.
+///
+/// Iteration is in unsigned byte-wise key order and double-ended. Keys and values
+/// are yielded as whatever the structure can give cheaply: a borrowed slice or an
+/// owned buffer for keys (see [`OrderedMap::KeyRef`]), a reference or a copy for
+/// values (see [`OrderedMap::ValueRef`]).
+pub trait OrderedMap {
+    /// The stored value type.
+    type Value;
+    /// How a key is handed out: `&[u8]` when stored whole, `Vec<u8>` when rebuilt.
+    type KeyRef<'a>: AsRef<[u8]>
+    where
+        Self: 'a;
+    /// How a value is handed out: `&Value`, or `Value` itself for `Copy` values.
+    type ValueRef<'a>: Borrow<Self::Value>
+    where
+        Self: 'a;
+    /// The iterator of [`range`](OrderedMap::range), `iter` and `prefix_scan`.
+    type Range<'a>: DoubleEndedIterator<Item = (Self::KeyRef<'a>, Self::ValueRef<'a>)>
+    where
+        Self: 'a;
+
+    /// The value stored under `key`.
+    fn get(&self, key: impl AsRef<[u8]>) -> Option<Self::ValueRef<'_>>;
+
+    /// Whether `key` is present.
+    fn contains_key(&self, key: impl AsRef<[u8]>) -> bool {
+        self.get(key).is_some()
+    }
+
+    /// The number of entries.
+    fn len(&self) -> usize;
+
+    /// Whether there are no entries.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The entries whose keys lie within `range`, in key order.
+    fn range<R: RangeBounds<[u8]>>(&self, range: R) -> Self::Range<'_>;
+
+    /// All entries in key order.
+    fn iter(&self) -> Self::Range<'_> {
+        self.range(KeyBounds::all())
+    }
+
+    /// The entries whose keys start with `prefix`, in key order.
+    fn prefix_scan(&self, prefix: impl AsRef<[u8]>) -> Self::Range<'_> {
+        self.range(KeyBounds::prefix(prefix.as_ref()))
+    }
+
+    /// Heap bytes owned by the structure (keys, values, nodes, and the spare capacity
+    /// of its buffers). Each implementation documents whether the figure is exact or
+    /// an estimate.
+    fn memory_usage(&self) -> usize;
+}
+
+/// Write operations of an ordered map.
+pub trait OrderedMapMut: OrderedMap {
+    /// Stores `value` under `key`, returning the value it replaces.
+    fn insert(&mut self, key: impl AsRef<[u8]>, value: Self::Value) -> Option<Self::Value>;
+
+    /// Removes `key`, returning its value.
+    fn remove(&mut self, key: impl AsRef<[u8]>) -> Option<Self::Value>;
+}
+
+/// A structure that can verify its own internal invariants.
+///
+/// Tests call it after every step of the conformance suite. It is meant to be
+/// thorough, not fast (typically a full traversal).
+pub trait CheckInvariants {
+    /// `Err` with a description of the first violation found.
+    fn check_invariants(&self) -> Result<(), String>;
+}

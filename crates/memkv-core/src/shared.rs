@@ -1,0 +1,100 @@
+//! Maps shared between threads.
+
+use std::borrow::Borrow;
+use std::sync::{PoisonError, RwLock};
+
+use crate::{KeyBounds, OrderedMapMut};
+
+/// The operations of a map that many threads use at once, all through `&self`.
+///
+/// This is the engine interface of the facade's thread-safe `MemKV`. Values are
+/// returned by clone and scans return owned snapshots, so no lock or guard outlives a
+/// call.
+pub trait SharedMap: Send + Sync {
+    /// The stored value type.
+    type Value: Clone;
+
+    /// Stores `value` under `key`, returning the value it replaces.
+    fn insert(&self, key: &[u8], value: Self::Value) -> Option<Self::Value>;
+    /// Removes `key`, returning its value.
+    fn remove(&self, key: &[u8]) -> Option<Self::Value>;
+    /// A copy of the value stored under `key`.
+    fn get(&self, key: &[u8]) -> Option<Self::Value>;
+    /// Whether `key` is present.
+    fn contains_key(&self, key: &[u8]) -> bool;
+    /// The number of entries.
+    fn len(&self) -> usize;
+    /// Whether there are no entries.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// The entries within `bounds`, in key order, as of one moment.
+    fn collect_range(&self, bounds: &KeyBounds) -> Vec<(Vec<u8>, Self::Value)>;
+    /// Heap bytes owned by the map.
+    fn memory_usage(&self) -> usize;
+}
+
+/// Any [`OrderedMapMut`] behind a reader-writer lock: readers run concurrently,
+/// a writer runs alone.
+#[derive(Debug, Default)]
+pub struct Locked<M>(RwLock<M>);
+
+impl<M> Locked<M> {
+    /// Wraps `map`.
+    pub fn new(map: M) -> Locked<M> {
+        Locked(RwLock::new(map))
+    }
+
+    /// Runs `f` with shared access to the map.
+    ///
+    /// A panic in another thread while it held the lock does not poison the map for
+    /// everyone else: the maps in this workspace stay consistent when a caller's
+    /// code panics between their operations.
+    pub fn read<T>(&self, f: impl FnOnce(&M) -> T) -> T {
+        f(&self.0.read().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    /// Runs `f` with exclusive access to the map.
+    pub fn write<T>(&self, f: impl FnOnce(&mut M) -> T) -> T {
+        f(&mut self.0.write().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    /// The wrapped map.
+    pub fn into_inner(self) -> M {
+        self.0.into_inner().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl<M> SharedMap for Locked<M>
+where
+    M: OrderedMapMut + Send + Sync,
+    M::Value: Clone + Send + Sync,
+{
+    type Value = M::Value;
+
+    fn insert(&self, key: &[u8], value: M::Value) -> Option<M::Value> {
+        self.write(|m| m.insert(key, value))
+    }
+    fn remove(&self, key: &[u8]) -> Option<M::Value> {
+        self.write(|m| m.remove(key))
+    }
+    fn get(&self, key: &[u8]) -> Option<M::Value> {
+        self.read(|m| m.get(key).map(|v| v.borrow().clone()))
+    }
+    fn contains_key(&self, key: &[u8]) -> bool {
+        self.read(|m| m.contains_key(key))
+    }
+    fn len(&self) -> usize {
+        self.read(|m| m.len())
+    }
+    fn collect_range(&self, bounds: &KeyBounds) -> Vec<(Vec<u8>, M::Value)> {
+        self.read(|m| {
+            m.range(bounds.clone())
+                .map(|(k, v)| (k.as_ref().to_vec(), v.borrow().clone()))
+                .collect()
+        })
+    }
+    fn memory_usage(&self) -> usize {
+        self.read(|m| m.memory_usage())
+    }
+}

@@ -1,0 +1,164 @@
+//! The conformance suite against `SimpleKV`, and proof that the suite has teeth.
+
+use std::ops::RangeBounds;
+
+use memkv_core::conformance::{check_concurrent, Suite};
+use memkv_core::{CheckInvariants, KeyBounds, Locked, OrderedMap, OrderedMapMut, SimpleKV};
+
+#[test]
+fn simple_kv_conforms() {
+    Suite::new("SimpleKV").run(SimpleKV::<u64>::new);
+}
+
+#[test]
+fn simple_kv_read_only_conforms() {
+    Suite::new("SimpleKV (read-only)")
+        .run_read_only(|entries| entries.iter().cloned().collect::<SimpleKV<u64>>());
+}
+
+#[test]
+fn locked_simple_kv_survives_concurrent_use() {
+    let map = Locked::new(SimpleKV::<u64>::new());
+    check_concurrent(&map, |m| {
+        m.write(|inner| assert!(inner.iter().count() <= inner.len()));
+    })
+    .unwrap();
+}
+
+/// A map with the classic radix-tree bug: a key that is a strict prefix of a key
+/// already present is silently dropped.
+#[derive(Default)]
+struct ForgetsPrefixKeys(SimpleKV<u64>);
+
+impl OrderedMap for ForgetsPrefixKeys {
+    type Value = u64;
+    type KeyRef<'a> = &'a [u8];
+    type ValueRef<'a> = &'a u64;
+    type Range<'a> = <SimpleKV<u64> as OrderedMap>::Range<'a>;
+
+    fn get(&self, key: impl AsRef<[u8]>) -> Option<&u64> {
+        self.0.get(key)
+    }
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+    fn range<R: RangeBounds<[u8]>>(&self, range: R) -> Self::Range<'_> {
+        self.0.range(range)
+    }
+    fn memory_usage(&self) -> usize {
+        self.0.memory_usage()
+    }
+}
+
+impl OrderedMapMut for ForgetsPrefixKeys {
+    fn insert(&mut self, key: impl AsRef<[u8]>, value: u64) -> Option<u64> {
+        let key = key.as_ref();
+        let shadowed = self
+            .0
+            .range(KeyBounds::prefix(key))
+            .any(|(k, _)| k.len() > key.len());
+        if shadowed {
+            return None;
+        }
+        self.0.insert(key, value)
+    }
+    fn remove(&mut self, key: impl AsRef<[u8]>) -> Option<u64> {
+        self.0.remove(key)
+    }
+}
+
+#[test]
+fn suite_catches_a_map_that_loses_prefix_keys() {
+    let err = Suite::new("ForgetsPrefixKeys")
+        .check(ForgetsPrefixKeys::default)
+        .expect_err("the suite must reject a map that loses prefix keys");
+    assert!(err.contains("ForgetsPrefixKeys fails"), "{err}");
+}
+
+/// A map whose ordered iteration is wrong only backwards.
+#[derive(Default)]
+struct BrokenReverse(SimpleKV<u64>);
+
+impl OrderedMap for BrokenReverse {
+    type Value = u64;
+    type KeyRef<'a> = &'a [u8];
+    type ValueRef<'a> = &'a u64;
+    type Range<'a> = std::vec::IntoIter<(&'a [u8], &'a u64)>;
+
+    fn get(&self, key: impl AsRef<[u8]>) -> Option<&u64> {
+        self.0.get(key)
+    }
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+    fn range<R: RangeBounds<[u8]>>(&self, range: R) -> Self::Range<'_> {
+        let mut v: Vec<_> = self.0.range(range).collect();
+        // Drops the last entry whenever there are three or more: only a reverse or
+        // double-ended scan of a long enough range notices.
+        if v.len() >= 3 {
+            v.pop();
+        }
+        v.into_iter()
+    }
+    fn memory_usage(&self) -> usize {
+        0
+    }
+}
+
+#[test]
+fn suite_catches_a_range_that_loses_its_last_entry() {
+    let result = Suite::new("BrokenReverse")
+        .check_read_only(|entries| BrokenReverse(entries.iter().cloned().collect()));
+    assert!(result.is_err());
+}
+
+/// A map whose invariant checker objects to any key longer than 4 bytes.
+#[derive(Default)]
+struct PickyInvariants(SimpleKV<u64>);
+
+impl CheckInvariants for PickyInvariants {
+    fn check_invariants(&self) -> Result<(), String> {
+        match self.0.iter().find(|(k, _)| k.len() > 4) {
+            Some((k, _)) => Err(format!("key of {} bytes", k.len())),
+            None => Ok(()),
+        }
+    }
+}
+
+impl OrderedMap for PickyInvariants {
+    type Value = u64;
+    type KeyRef<'a> = &'a [u8];
+    type ValueRef<'a> = &'a u64;
+    type Range<'a> = <SimpleKV<u64> as OrderedMap>::Range<'a>;
+
+    fn get(&self, key: impl AsRef<[u8]>) -> Option<&u64> {
+        self.0.get(key)
+    }
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+    fn range<R: RangeBounds<[u8]>>(&self, range: R) -> Self::Range<'_> {
+        self.0.range(range)
+    }
+    fn memory_usage(&self) -> usize {
+        0
+    }
+}
+
+impl OrderedMapMut for PickyInvariants {
+    fn insert(&mut self, key: impl AsRef<[u8]>, value: u64) -> Option<u64> {
+        self.0.insert(key, value)
+    }
+    fn remove(&mut self, key: impl AsRef<[u8]>) -> Option<u64> {
+        self.0.remove(key)
+    }
+}
+
+#[test]
+fn suite_runs_the_invariant_checker_after_every_step() {
+    let err = Suite::new("PickyInvariants")
+        .with_invariants()
+        .check(PickyInvariants::default)
+        .expect_err("the invariant checker must be consulted");
+    assert!(err.contains("invariant broken"), "{err}");
+}

@@ -1,0 +1,209 @@
+//! `MemKV`: the thread-safe map.
+
+use std::fmt;
+use std::marker::PhantomData;
+use std::ops::RangeBounds;
+
+use memkv_core::{KeyBounds, Locked, OrderedMap, OrderedMapMut, SharedMap, SimpleKV};
+
+/// A thread-safe ordered map from byte strings to `V`.
+///
+/// All operations take `&self`, so a `MemKV` can be shared by reference or in an
+/// `Arc`; readers run concurrently. Values come back by clone and scans come back as
+/// owned snapshots, so nothing a caller holds blocks a writer.
+///
+/// The storage engine `E` is pluggable; the default keeps the map in a [`SimpleKV`]
+/// behind a reader-writer lock.
+///
+/// ```
+/// use std::sync::Arc;
+/// use memkv::MemKV;
+///
+/// let kv: Arc<MemKV<u64>> = Arc::new(MemKV::new());
+/// let writer = {
+///     let kv = Arc::clone(&kv);
+///     std::thread::spawn(move || {
+///         for i in 0..100u64 {
+///             kv.insert(format!("user:{i:04}"), i);
+///         }
+///     })
+/// };
+/// writer.join().unwrap();
+/// assert_eq!(kv.get("user:0042"), Some(42));
+/// assert_eq!(kv.prefix_scan("user:009").len(), 10);
+/// ```
+pub struct MemKV<V, E = Locked<SimpleKV<V>>> {
+    engine: E,
+    _values: PhantomData<fn() -> V>,
+}
+
+impl<V, E: fmt::Debug> fmt::Debug for MemKV<V, E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MemKV")
+            .field("engine", &self.engine)
+            .finish()
+    }
+}
+
+impl<V, E: SharedMap<Value = V> + Default> Default for MemKV<V, E> {
+    fn default() -> Self {
+        MemKV::with_engine(E::default())
+    }
+}
+
+impl<V, E: SharedMap<Value = V> + Default> MemKV<V, E> {
+    /// An empty map on the default engine.
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+impl<V, E: SharedMap<Value = V>> MemKV<V, E> {
+    /// A map on the given engine.
+    pub fn with_engine(engine: E) -> Self {
+        MemKV {
+            engine,
+            _values: PhantomData,
+        }
+    }
+
+    /// The engine.
+    pub fn engine(&self) -> &E {
+        &self.engine
+    }
+
+    /// Stores `value` under `key`, returning the value it replaces.
+    pub fn insert(&self, key: impl AsRef<[u8]>, value: V) -> Option<V> {
+        self.engine.insert(key.as_ref(), value)
+    }
+
+    /// Removes `key`, returning its value.
+    pub fn remove(&self, key: impl AsRef<[u8]>) -> Option<V> {
+        self.engine.remove(key.as_ref())
+    }
+
+    /// A copy of the value stored under `key`.
+    pub fn get(&self, key: impl AsRef<[u8]>) -> Option<V> {
+        self.engine.get(key.as_ref())
+    }
+
+    /// Whether `key` is present.
+    pub fn contains_key(&self, key: impl AsRef<[u8]>) -> bool {
+        self.engine.contains_key(key.as_ref())
+    }
+
+    /// The number of entries.
+    pub fn len(&self) -> usize {
+        self.engine.len()
+    }
+
+    /// Whether there are no entries.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// A snapshot of the entries within `range`, in key order.
+    pub fn range<R: RangeBounds<[u8]>>(&self, range: R) -> Vec<(Vec<u8>, V)> {
+        self.engine.collect_range(&KeyBounds::from_range(&range))
+    }
+
+    /// A snapshot of the entries whose keys start with `prefix`, in key order.
+    pub fn prefix_scan(&self, prefix: impl AsRef<[u8]>) -> Vec<(Vec<u8>, V)> {
+        self.engine
+            .collect_range(&KeyBounds::prefix(prefix.as_ref()))
+    }
+
+    /// A snapshot of all entries, in key order.
+    pub fn to_vec(&self) -> Vec<(Vec<u8>, V)> {
+        self.engine.collect_range(&KeyBounds::all())
+    }
+
+    /// Heap bytes owned by the map (see the engine's documentation for exactness).
+    pub fn memory_usage(&self) -> usize {
+        self.engine.memory_usage()
+    }
+}
+
+/// The contract, so `MemKV` runs the same conformance suite as every map; its
+/// iterators walk owned snapshots.
+impl<V: Clone, E: SharedMap<Value = V>> OrderedMap for MemKV<V, E> {
+    type Value = V;
+    type KeyRef<'a>
+        = Vec<u8>
+    where
+        Self: 'a;
+    type ValueRef<'a>
+        = V
+    where
+        Self: 'a;
+    type Range<'a>
+        = std::vec::IntoIter<(Vec<u8>, V)>
+    where
+        Self: 'a;
+
+    fn get(&self, key: impl AsRef<[u8]>) -> Option<V> {
+        MemKV::get(self, key)
+    }
+    fn contains_key(&self, key: impl AsRef<[u8]>) -> bool {
+        MemKV::contains_key(self, key)
+    }
+    fn len(&self) -> usize {
+        MemKV::len(self)
+    }
+    fn range<R: RangeBounds<[u8]>>(&self, range: R) -> Self::Range<'_> {
+        MemKV::range(self, range).into_iter()
+    }
+    fn memory_usage(&self) -> usize {
+        MemKV::memory_usage(self)
+    }
+}
+
+impl<V: Clone, E: SharedMap<Value = V>> OrderedMapMut for MemKV<V, E> {
+    fn insert(&mut self, key: impl AsRef<[u8]>, value: V) -> Option<V> {
+        MemKV::insert(self, key, value)
+    }
+    fn remove(&mut self, key: impl AsRef<[u8]>) -> Option<V> {
+        MemKV::remove(self, key)
+    }
+}
+
+impl<V, E: SharedMap<Value = V>> SharedMap for MemKV<V, E>
+where
+    V: Clone,
+{
+    type Value = V;
+    fn insert(&self, key: &[u8], value: V) -> Option<V> {
+        self.engine.insert(key, value)
+    }
+    fn remove(&self, key: &[u8]) -> Option<V> {
+        self.engine.remove(key)
+    }
+    fn get(&self, key: &[u8]) -> Option<V> {
+        self.engine.get(key)
+    }
+    fn contains_key(&self, key: &[u8]) -> bool {
+        self.engine.contains_key(key)
+    }
+    fn len(&self) -> usize {
+        self.engine.len()
+    }
+    fn collect_range(&self, bounds: &KeyBounds) -> Vec<(Vec<u8>, V)> {
+        self.engine.collect_range(bounds)
+    }
+    fn memory_usage(&self) -> usize {
+        self.engine.memory_usage()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send_sync<T: Send + Sync>() {}
+
+    #[test]
+    fn memkv_is_send_and_sync() {
+        assert_send_sync::<MemKV<u64>>();
+        assert_send_sync::<MemKV<String>>();
+    }
+}
