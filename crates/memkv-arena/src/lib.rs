@@ -1,0 +1,36 @@
+//! Arena storage for MemKV's radix trees.
+//!
+//! A radix tree over hundreds of millions of keys cannot afford a heap allocation
+//! and an 8-byte pointer per node, nor a `Vec<u8>` per key fragment. This crate
+//! gives the trees two stores that replace both:
+//!
+//! - [`Slab<T>`]: values of one type (one node size class, or the values of the
+//!   map) in fixed-size chunks, named by 4-byte [`Handle<T>`]s, with a free list so
+//!   freed slots are reused, and one occupancy bit per slot instead of an `Option`
+//!   discriminant;
+//! - [`ByteArena`]: variable-length byte strings (prefixes, key suffixes) packed
+//!   back to back in large chunks, named by 6-byte [`DataRef`]s that reach past
+//!   4 GiB (2^23 chunks of up to 16 MiB, and items of any length).
+//!
+//! Both grow in chunks rather than by doubling one buffer, so a large store never
+//! holds twice its size during a reallocation and wastes at most one chunk.
+//! Freed bytes in the `ByteArena` are reclaimed by [`ByteArena::compact`], which
+//! rewrites the live items into fresh chunks.
+//!
+//! `bumpalo` was considered for the byte arena and not used: its allocations are
+//! addressed by references tied to the arena's lifetime (8-byte pointers plus a
+//! length), cannot be freed or relocated one by one, and a tree that stores
+//! references into its own arena would be self-referential.
+//!
+//! `unsafe` is confined to the `slab` module (uninitialized slots tracked by
+//! occupancy bits); the byte arena is safe code.
+#![warn(missing_docs)]
+
+mod byte_arena;
+mod data_ref;
+#[allow(unsafe_code)]
+mod slab;
+
+pub use byte_arena::{ByteArena, Relocator, CHUNK_SIZE};
+pub use data_ref::DataRef;
+pub use slab::{Handle, Slab};

@@ -1,0 +1,312 @@
+//! The invariant checker and the memory breakdown, both full traversals.
+
+use std::fmt;
+use std::mem::size_of;
+
+use memkv_arena::Handle;
+
+use super::frag::Frag;
+use super::node::{is_leaf, leaf_index, Child, Node256, Node48, NodeId, Small, NONE};
+use super::ArenaArt;
+
+/// Where an [`ArenaArt`]'s bytes go, from [`ArenaArt::stats`].
+///
+/// Byte figures are heap bytes including spare capacity, so they add up to
+/// [`ArenaArt::memory_usage`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ArenaArtStats {
+    /// Entries.
+    pub len: usize,
+    /// Live nodes of each size class: Node2, Node4, Node8, Node16, Node48, Node256.
+    pub nodes: [usize; 6],
+    /// Heap bytes of each node slab (slots, free slots, spare capacity).
+    pub node_bytes: [usize; 6],
+    /// Bytes of each node's struct (header, keys, children).
+    pub node_size: [usize; 6],
+    /// Heap bytes of the leaf suffix slab (6-byte fragments).
+    pub suffix_slot_bytes: usize,
+    /// Heap bytes of the value slab.
+    pub value_bytes: usize,
+    /// Leaves whose suffix is inline (0..=5 bytes) / in the byte arena.
+    pub suffixes_inline: usize,
+    /// Leaves whose suffix is in the byte arena.
+    pub suffixes_in_arena: usize,
+    /// Key bytes held in leaf suffixes (inline and in the arena).
+    pub suffix_key_bytes: usize,
+    /// Node prefixes stored inline / in the byte arena.
+    pub prefixes_inline: usize,
+    /// Node prefixes stored in the byte arena.
+    pub prefixes_in_arena: usize,
+    /// Key bytes held in node prefixes.
+    pub prefix_key_bytes: usize,
+    /// Heap bytes of the byte arena (chunks and chunk table).
+    pub arena_bytes: usize,
+    /// Live arena bytes (fragment bytes plus their length headers).
+    pub arena_live: usize,
+    /// Dead arena bytes awaiting compaction.
+    pub arena_dead: usize,
+    /// Vacant slab slots awaiting reuse (nodes and leaves).
+    pub free_slots: usize,
+    /// Sum over all entries of the inner nodes a lookup visits to reach them
+    /// (divide by `len` for the average lookup depth).
+    pub depth_total: usize,
+    /// Sum over all entries of those nodes whose prefix is in the byte arena (each
+    /// costs a lookup one more dependent memory access).
+    pub arena_prefix_total: usize,
+    /// Total heap bytes, as [`ArenaArt::memory_usage`].
+    pub memory_usage: usize,
+}
+
+impl fmt::Display for ArenaArtStats {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let per = |b: usize| b as f64 / self.len.max(1) as f64;
+        writeln!(
+            f,
+            "{} entries, {} bytes ({:.2} B/key)",
+            self.len,
+            self.memory_usage,
+            per(self.memory_usage)
+        )?;
+        for (i, name) in ["Node2", "Node4", "Node8", "Node16", "Node48", "Node256"]
+            .iter()
+            .enumerate()
+        {
+            writeln!(
+                f,
+                "  {name:8} {:>10} nodes x {:>4} B  {:>12} B  {:>7.2} B/key",
+                self.nodes[i],
+                self.node_size[i],
+                self.node_bytes[i],
+                per(self.node_bytes[i])
+            )?;
+        }
+        writeln!(
+            f,
+            "  leaf suffix slots            {:>12} B  {:>7.2} B/key",
+            self.suffix_slot_bytes,
+            per(self.suffix_slot_bytes)
+        )?;
+        writeln!(
+            f,
+            "  values                       {:>12} B  {:>7.2} B/key",
+            self.value_bytes,
+            per(self.value_bytes)
+        )?;
+        writeln!(
+            f,
+            "  byte arena                   {:>12} B  {:>7.2} B/key (live {}, dead {}, slack {})",
+            self.arena_bytes,
+            per(self.arena_bytes),
+            self.arena_live,
+            self.arena_dead,
+            self.arena_bytes
+                .saturating_sub(self.arena_live + self.arena_dead)
+        )?;
+        writeln!(
+            f,
+            "  suffixes: {} inline, {} in arena, {} key bytes",
+            self.suffixes_inline, self.suffixes_in_arena, self.suffix_key_bytes
+        )?;
+        writeln!(
+            f,
+            "  prefixes: {} inline, {} in arena, {} key bytes; {} free slots",
+            self.prefixes_inline, self.prefixes_in_arena, self.prefix_key_bytes, self.free_slots
+        )?;
+        write!(
+            f,
+            "  lookup depth: {:.2} nodes on average, {:.2} of them with arena prefixes",
+            per(self.depth_total),
+            per(self.arena_prefix_total)
+        )
+    }
+}
+
+impl<V> ArenaArt<V> {
+    /// The memory breakdown by node type, leaves, values and key bytes (a full
+    /// traversal of the slabs).
+    pub fn stats(&self) -> ArenaArtStats {
+        let nodes = &self.nodes;
+        let mut s = ArenaArtStats {
+            len: self.len,
+            nodes: [
+                nodes.n2.len(),
+                nodes.n4.len(),
+                nodes.n8.len(),
+                nodes.n16.len(),
+                nodes.n48.len(),
+                nodes.n256.len(),
+            ],
+            node_bytes: [
+                nodes.n2.memory_usage(),
+                nodes.n4.memory_usage(),
+                nodes.n8.memory_usage(),
+                nodes.n16.memory_usage(),
+                nodes.n48.memory_usage(),
+                nodes.n256.memory_usage(),
+            ],
+            node_size: [
+                size_of::<Small<2>>(),
+                size_of::<Small<4>>(),
+                size_of::<Small<8>>(),
+                size_of::<Small<16>>(),
+                size_of::<Node48>(),
+                size_of::<Node256>(),
+            ],
+            suffix_slot_bytes: self.suffixes.memory_usage(),
+            value_bytes: self.values.memory_usage(),
+            arena_bytes: self.arena.memory_usage(),
+            arena_live: self.arena.live_bytes(),
+            arena_dead: self.arena.dead_bytes(),
+            free_slots: nodes.n2.free_slots()
+                + nodes.n4.free_slots()
+                + nodes.n8.free_slots()
+                + nodes.n16.free_slots()
+                + nodes.n48.free_slots()
+                + nodes.n256.free_slots()
+                + self.suffixes.free_slots(),
+            memory_usage: self.memory_usage(),
+            ..ArenaArtStats::default()
+        };
+        for (_, f) in self.suffixes.iter() {
+            s.suffix_key_bytes += f.len(&self.arena);
+            if f.data_ref().is_some() {
+                s.suffixes_in_arena += 1;
+            } else {
+                s.suffixes_inline += 1;
+            }
+        }
+        let prefixes = nodes
+            .n2
+            .iter()
+            .map(|(_, x)| x.h.prefix)
+            .chain(nodes.n4.iter().map(|(_, x)| x.h.prefix))
+            .chain(nodes.n8.iter().map(|(_, x)| x.h.prefix))
+            .chain(nodes.n16.iter().map(|(_, x)| x.h.prefix))
+            .chain(nodes.n48.iter().map(|(_, x)| x.h.prefix))
+            .chain(nodes.n256.iter().map(|(_, x)| x.h.prefix));
+        for p in prefixes {
+            s.prefix_key_bytes += p.len(&self.arena);
+            if p.data_ref().is_some() {
+                s.prefixes_in_arena += 1;
+            } else {
+                s.prefixes_inline += 1;
+            }
+        }
+        let mut stack: Vec<(Child, usize, usize)> = Vec::new();
+        if self.root != NONE {
+            stack.push((self.root, 0, 0));
+        }
+        while let Some((c, depth, arena_prefixes)) = stack.pop() {
+            if is_leaf(c) {
+                s.depth_total += depth;
+                s.arena_prefix_total += arena_prefixes;
+                continue;
+            }
+            let n = NodeId::from_child(c);
+            let a = arena_prefixes + usize::from(nodes.header(n).prefix.data_ref().is_some());
+            let v = nodes.value(n);
+            if v != NONE {
+                stack.push((v, depth + 1, a));
+            }
+            stack.extend(nodes.children(n).map(|(_, c)| (c, depth + 1, a)));
+        }
+        s
+    }
+}
+
+/// Checks everything a traversal can see: node layouts, the two-entries rule,
+/// canonical fragments, and that the slabs and the arena hold exactly what the
+/// tree reaches (no leaks, no double use).
+pub(super) fn check<V>(t: &ArenaArt<V>) -> Result<(), String> {
+    let mut leaves = 0usize;
+    let mut nodes = [0usize; 6];
+    let mut arena_items = 0usize;
+    let mut seen_leaves = vec![false; t.suffixes.high_water() as usize];
+    let mut check_frag = |f: &Frag, what: &dyn fmt::Display| -> Result<(), String> {
+        if !f.is_canonical(&t.arena) {
+            return Err(format!("{what}: fragment not in canonical form"));
+        }
+        arena_items += usize::from(f.data_ref().is_some());
+        Ok(())
+    };
+    let mut stack: Vec<Child> = Vec::new();
+    if t.root != NONE {
+        stack.push(t.root);
+    }
+    while let Some(c) = stack.pop() {
+        if is_leaf(c) {
+            let l = leaf_index(c);
+            let h = Handle::from_raw(l);
+            let (Some(f), true) = (
+                t.suffixes.get(h),
+                t.values.get(Handle::from_raw(l)).is_some(),
+            ) else {
+                return Err(format!("leaf {l} is reachable but vacant"));
+            };
+            if std::mem::replace(&mut seen_leaves[l as usize], true) {
+                return Err(format!("leaf {l} is reachable twice"));
+            }
+            check_frag(f, &format_args!("suffix of leaf {l}"))?;
+            leaves += 1;
+            continue;
+        }
+        let n = NodeId::from_child(c);
+        t.nodes.check_node(n)?;
+        nodes[n.kind as usize] += 1;
+        let h = t.nodes.header(n);
+        check_frag(&h.prefix, &format_args!("prefix of {n:?}"))?;
+        let count = t.nodes.child_count(n);
+        let value = t.nodes.value(n);
+        if count + usize::from(value != NONE) < 2 {
+            return Err(format!(
+                "{n:?} has {count} children and no value: should be collapsed"
+            ));
+        }
+        if value != NONE {
+            if !is_leaf(value) {
+                return Err(format!("{n:?}: its value slot names a node"));
+            }
+            if t.suffixes.get(Handle::from_raw(leaf_index(value))) != Some(&Frag::EMPTY) {
+                return Err(format!("{n:?}: its value leaf has a non-empty suffix"));
+            }
+            stack.push(value);
+        }
+        for (_, child) in t.nodes.children(n) {
+            stack.push(child);
+        }
+    }
+    if leaves != t.len {
+        return Err(format!(
+            "len is {} but {leaves} leaves are reachable",
+            t.len
+        ));
+    }
+    if t.suffixes.len() != leaves || t.values.len() != leaves {
+        return Err(format!(
+            "{} suffix and {} value slots are occupied for {leaves} reachable leaves",
+            t.suffixes.len(),
+            t.values.len()
+        ));
+    }
+    let live = [
+        t.nodes.n2.len(),
+        t.nodes.n4.len(),
+        t.nodes.n8.len(),
+        t.nodes.n16.len(),
+        t.nodes.n48.len(),
+        t.nodes.n256.len(),
+    ];
+    if live != nodes {
+        return Err(format!(
+            "slabs hold {live:?} nodes but {nodes:?} are reachable (a leak)"
+        ));
+    }
+    if arena_items != t.arena.len() {
+        return Err(format!(
+            "the arena holds {} items but the tree references {arena_items}",
+            t.arena.len()
+        ));
+    }
+    Ok(())
+}

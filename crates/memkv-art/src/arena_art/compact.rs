@@ -1,0 +1,63 @@
+//! `compact`: rebuild the tree densely; and the byte arena's own compaction.
+
+use std::ops::Bound;
+
+use memkv_arena::{Handle, Relocator, Slab};
+
+use super::frag::Frag;
+use super::iter::Cursor;
+use super::ArenaArt;
+
+fn relocate(f: &mut Frag, reloc: &mut Relocator<'_>) {
+    if let Some(r) = f.data_ref() {
+        *f = Frag::from_data_ref(reloc.relocate(r));
+    }
+}
+
+fn relocate_all<T>(
+    slab: &mut Slab<T>,
+    reloc: &mut Relocator<'_>,
+    frag: impl Fn(&mut T) -> &mut Frag,
+) {
+    for i in 0..slab.high_water() {
+        if let Some(x) = slab.get_mut(Handle::from_raw(i)) {
+            relocate(frag(x), reloc);
+        }
+    }
+}
+
+impl<V> ArenaArt<V> {
+    /// Rebuilds the map into fresh storage: nodes packed into dense slabs with no
+    /// free slots and the smallest node kinds that fit, leaves and values in key
+    /// order, the byte arena without dead bytes, and no spare capacity. Run it after
+    /// removing many keys; it takes O(n) time and briefly needs the memory of a
+    /// second copy.
+    pub fn compact(&mut self) {
+        let mut old = std::mem::take(self);
+        let mut cursor = Cursor::default();
+        cursor.seek_first(&old, Bound::Unbounded);
+        while let Some(l) = cursor.next_forward(&old) {
+            // The cursor reads nodes and suffixes only, so values can move out.
+            let value = old.values.remove(Handle::from_raw(l));
+            self.insert(cursor.key(), value);
+        }
+        drop(old);
+        self.compact_arena();
+        self.shrink_to_fit();
+    }
+
+    /// Copies every live fragment into a fresh byte arena, dropping dead bytes.
+    pub(super) fn compact_arena(&mut self) {
+        let nodes = &mut self.nodes;
+        let suffixes = &mut self.suffixes;
+        self.arena.compact(|reloc| {
+            relocate_all(suffixes, reloc, |f| f);
+            relocate_all(&mut nodes.n2, reloc, |x| &mut x.h.prefix);
+            relocate_all(&mut nodes.n4, reloc, |x| &mut x.h.prefix);
+            relocate_all(&mut nodes.n8, reloc, |x| &mut x.h.prefix);
+            relocate_all(&mut nodes.n16, reloc, |x| &mut x.h.prefix);
+            relocate_all(&mut nodes.n48, reloc, |x| &mut x.h.prefix);
+            relocate_all(&mut nodes.n256, reloc, |x| &mut x.h.prefix);
+        });
+    }
+}

@@ -1,0 +1,340 @@
+//! `ArenaArt`: an adaptive radix tree whose nodes, key bytes and values all live
+//! in `memkv-arena` stores.
+//!
+//! Layout (see `docs/ARENA-ART.md` for where the bytes go on real data):
+//!
+//! - inner nodes in four [`Slab`]s, one per size class (module `node`), named by
+//!   4-byte children;
+//! - a leaf is two parallel slab slots with the same index: its key suffix (a
+//!   6-byte [`Frag`], the bytes the path above has not spelled) and its value
+//!   (a `Slab<V>`, so values sit back to back without padding);
+//! - node prefixes and suffixes longer than 5 bytes live in one [`ByteArena`];
+//! - the key that ends exactly at an inner node is stored as that node's `value`
+//!   leaf (with an empty suffix), so any byte string is a key with no terminator.
+//!
+//! The work is split by concern: `insert`, `remove`, `iter` (ordered cursors),
+//! `check` (invariants and statistics), `compact` (rebuilding).
+
+mod check;
+mod compact;
+mod frag;
+mod insert;
+mod iter;
+mod node;
+mod remove;
+
+use std::fmt;
+use std::ops::RangeBounds;
+
+use memkv_arena::{ByteArena, Handle, Slab};
+use memkv_core::{CheckInvariants, KeyBounds, OrderedMap, OrderedMapMut};
+
+pub use check::ArenaArtStats;
+pub use iter::Iter;
+
+use frag::Frag;
+use node::{is_leaf, leaf_index, Child, NodeId, Nodes, Step, NONE};
+
+/// A mutable ordered map from byte strings to `V`, stored as an adaptive radix tree
+/// in arenas: about a third of `BTreeMap`'s memory on file paths (41.7 against
+/// 123.8 bytes per key on 1 M Debian paths with `u64` values).
+///
+/// Any byte string is a valid key (empty, prefixes of other keys, `0x00` and `0xFF`
+/// anywhere). Iteration is in unsigned byte order and double-ended; keys are
+/// rebuilt from the path, so iterators yield owned `Vec<u8>` keys.
+///
+/// ```
+/// use memkv_art::ArenaArt;
+///
+/// let mut kv: ArenaArt<u64> = ArenaArt::new();
+/// kv.insert(b"user:1001", 42);
+/// kv.insert(b"user:1002", 43);
+/// kv.insert(b"user:", 7);
+/// assert_eq!(kv.get(b"user:1001"), Some(&42));
+/// *kv.get_mut(b"user:1002").unwrap() += 1;
+/// let keys: Vec<Vec<u8>> = kv.prefix_scan(b"user:1").map(|(k, _)| k).collect();
+/// assert_eq!(keys, [b"user:1001".to_vec(), b"user:1002".to_vec()]);
+/// assert_eq!(kv.last(), Some((b"user:1002".to_vec(), &44)));
+/// assert_eq!(kv.remove(b"user:"), Some(7));
+/// assert_eq!(kv.len(), 2);
+/// ```
+pub struct ArenaArt<V> {
+    /// The root child (`NONE` when empty).
+    root: Child,
+    nodes: Nodes,
+    /// Leaf `i`'s key suffix; `values` slot `i` holds its value.
+    suffixes: Slab<Frag>,
+    values: Slab<V>,
+    arena: ByteArena,
+    len: usize,
+}
+
+/// Where a child slot lives, so it can be rewritten.
+#[derive(Clone, Copy, Debug)]
+enum Slot {
+    Root,
+    /// The child of `node` under this byte.
+    Child(NodeId, u8),
+}
+
+/// Length of the longest common prefix.
+///
+/// Compares eight bytes at a time: keys such as file paths share long prefixes,
+/// and a byte-at-a-time loop was a visible share of insert time.
+#[inline]
+fn lcp(a: &[u8], b: &[u8]) -> usize {
+    let n = a.len().min(b.len());
+    let mut i = 0;
+    while i + 8 <= n {
+        let x = u64::from_le_bytes(a[i..i + 8].try_into().expect("8 bytes"));
+        let y = u64::from_le_bytes(b[i..i + 8].try_into().expect("8 bytes"));
+        let diff = x ^ y;
+        if diff != 0 {
+            return i + (diff.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while i < n && a[i] == b[i] {
+        i += 1;
+    }
+    i
+}
+
+impl<V> ArenaArt<V> {
+    /// An empty map; it allocates nothing until the first insert.
+    pub fn new() -> ArenaArt<V> {
+        ArenaArt {
+            root: NONE,
+            nodes: Nodes::default(),
+            suffixes: Slab::new(),
+            values: Slab::new(),
+            arena: ByteArena::new(),
+            len: 0,
+        }
+    }
+
+    /// The number of entries.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether the map is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    fn suffix(&self, leaf: u32) -> &[u8] {
+        self.suffixes[Handle::from_raw(leaf)].get(&self.arena)
+    }
+
+    fn prefix(&self, n: NodeId) -> &[u8] {
+        self.nodes.header(n).prefix.get(&self.arena)
+    }
+
+    fn write_slot(&mut self, slot: Slot, child: Child) {
+        match slot {
+            Slot::Root => self.root = child,
+            Slot::Child(n, b) => self.nodes.set_child(n, b, child),
+        }
+    }
+
+    /// A new leaf with `suffix` and `value`.
+    fn new_leaf(&mut self, suffix: &[u8], value: V) -> Child {
+        let f = Frag::new(&mut self.arena, &[suffix]);
+        let s = self.suffixes.insert(f);
+        let v = self.values.insert(value);
+        debug_assert_eq!(s, Handle::from_raw(v.into_raw()), "leaf slabs out of step");
+        node::leaf_child(s.into_raw())
+    }
+
+    /// Frees leaf `leaf`, returning its value.
+    fn free_leaf(&mut self, leaf: u32) -> V {
+        let f = self.suffixes.remove(Handle::from_raw(leaf));
+        f.free(&mut self.arena);
+        self.values.remove(Handle::from_raw(leaf))
+    }
+
+    /// The leaf holding `key`.
+    #[inline]
+    fn find_leaf(&self, key: &[u8]) -> Option<u32> {
+        let mut child = self.root;
+        if child == NONE {
+            return None;
+        }
+        let mut d = 0;
+        // Only the root can be `NONE`: every child a node yields is a leaf or a node.
+        while !is_leaf(child) {
+            match self.nodes.step(child, &self.arena, key, d) {
+                Step::Descend(c, next) => {
+                    child = c;
+                    d = next;
+                }
+                Step::Ends(v) => return (v != NONE).then(|| leaf_index(v)),
+                Step::Miss => return None,
+            }
+        }
+        let l = leaf_index(child);
+        (self.suffix(l) == &key[d..]).then_some(l)
+    }
+
+    /// The value stored under `key`.
+    pub fn get(&self, key: impl AsRef<[u8]>) -> Option<&V> {
+        let l = self.find_leaf(key.as_ref())?;
+        self.values.get(Handle::from_raw(l))
+    }
+
+    /// A mutable reference to the value stored under `key`.
+    pub fn get_mut(&mut self, key: impl AsRef<[u8]>) -> Option<&mut V> {
+        let l = self.find_leaf(key.as_ref())?;
+        self.values.get_mut(Handle::from_raw(l))
+    }
+
+    /// Whether `key` is present.
+    pub fn contains_key(&self, key: impl AsRef<[u8]>) -> bool {
+        self.find_leaf(key.as_ref()).is_some()
+    }
+
+    /// The entries whose keys lie within `range`, in key order (double-ended).
+    pub fn range<R: RangeBounds<[u8]>>(&self, range: R) -> Iter<'_, V> {
+        Iter::new(self, KeyBounds::from_range(&range))
+    }
+
+    /// All entries in key order (double-ended).
+    pub fn iter(&self) -> Iter<'_, V> {
+        Iter::new(self, KeyBounds::all())
+    }
+
+    /// The entries whose keys start with `prefix`, in key order.
+    pub fn prefix_scan(&self, prefix: impl AsRef<[u8]>) -> Iter<'_, V> {
+        Iter::new(self, KeyBounds::prefix(prefix.as_ref()))
+    }
+
+    /// The entry with the smallest key.
+    pub fn first(&self) -> Option<(Vec<u8>, &V)> {
+        self.iter().next()
+    }
+
+    /// The entry with the largest key.
+    pub fn last(&self) -> Option<(Vec<u8>, &V)> {
+        self.iter().next_back()
+    }
+
+    /// Heap bytes owned by the map: node slabs, leaf slabs, values, the byte arena
+    /// and their spare capacity. Exact for everything the map allocates itself
+    /// (jemalloc's figure differs only by its size-class rounding); heap memory that
+    /// values own (a `V = String`'s buffer) is not included.
+    pub fn memory_usage(&self) -> usize {
+        self.nodes.n2.memory_usage()
+            + self.nodes.n4.memory_usage()
+            + self.nodes.n8.memory_usage()
+            + self.nodes.n16.memory_usage()
+            + self.nodes.n48.memory_usage()
+            + self.nodes.n256.memory_usage()
+            + self.suffixes.memory_usage()
+            + self.values.memory_usage()
+            + self.arena.memory_usage()
+    }
+
+    /// Returns spare capacity to the allocator without moving entries.
+    pub fn shrink_to_fit(&mut self) {
+        self.nodes.n2.shrink_to_fit();
+        self.nodes.n4.shrink_to_fit();
+        self.nodes.n8.shrink_to_fit();
+        self.nodes.n16.shrink_to_fit();
+        self.nodes.n48.shrink_to_fit();
+        self.nodes.n256.shrink_to_fit();
+        self.suffixes.shrink_to_fit();
+        self.values.shrink_to_fit();
+        self.arena.shrink_to_fit();
+    }
+}
+
+impl<V> Default for ArenaArt<V> {
+    fn default() -> Self {
+        ArenaArt::new()
+    }
+}
+
+impl<V: Clone> Clone for ArenaArt<V> {
+    fn clone(&self) -> Self {
+        ArenaArt {
+            root: self.root,
+            nodes: self.nodes.clone(),
+            suffixes: self.suffixes.clone(),
+            values: self.values.clone(),
+            arena: self.arena.clone(),
+            len: self.len,
+        }
+    }
+}
+
+impl<V: fmt::Debug> fmt::Debug for ArenaArt<V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map()
+            .entries(self.iter().map(|(k, v)| (k.escape_ascii().to_string(), v)))
+            .finish()
+    }
+}
+
+impl<V> OrderedMap for ArenaArt<V> {
+    type Value = V;
+    type KeyRef<'a>
+        = Vec<u8>
+    where
+        V: 'a;
+    type ValueRef<'a>
+        = &'a V
+    where
+        V: 'a;
+    type Range<'a>
+        = Iter<'a, V>
+    where
+        V: 'a;
+
+    fn get(&self, key: impl AsRef<[u8]>) -> Option<&V> {
+        ArenaArt::get(self, key)
+    }
+    fn contains_key(&self, key: impl AsRef<[u8]>) -> bool {
+        ArenaArt::contains_key(self, key)
+    }
+    fn len(&self) -> usize {
+        self.len
+    }
+    fn range<R: RangeBounds<[u8]>>(&self, range: R) -> Iter<'_, V> {
+        ArenaArt::range(self, range)
+    }
+    fn memory_usage(&self) -> usize {
+        ArenaArt::memory_usage(self)
+    }
+}
+
+impl<V> OrderedMapMut for ArenaArt<V> {
+    fn insert(&mut self, key: impl AsRef<[u8]>, value: V) -> Option<V> {
+        ArenaArt::insert(self, key, value)
+    }
+    fn remove(&mut self, key: impl AsRef<[u8]>) -> Option<V> {
+        ArenaArt::remove(self, key)
+    }
+}
+
+impl<V> CheckInvariants for ArenaArt<V> {
+    fn check_invariants(&self) -> Result<(), String> {
+        check::check(self)
+    }
+}
+
+impl<K: AsRef<[u8]>, V> FromIterator<(K, V)> for ArenaArt<V> {
+    fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> ArenaArt<V> {
+        let mut kv = ArenaArt::new();
+        kv.extend(iter);
+        kv
+    }
+}
+
+impl<K: AsRef<[u8]>, V> Extend<(K, V)> for ArenaArt<V> {
+    fn extend<I: IntoIterator<Item = (K, V)>>(&mut self, iter: I) {
+        for (k, v) in iter {
+            self.insert(k, v);
+        }
+    }
+}

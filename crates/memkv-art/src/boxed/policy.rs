@@ -1,0 +1,309 @@
+//! Storage policies: what the boxed variants differ in.
+//!
+//! The tree algorithm in [`super::tree`] is written once, over a [`Policy`] that
+//! decides two things:
+//!
+//! - **where byte strings live** ([`Strings`]): prefixes and leaf suffixes owned
+//!   by their 24-byte handle, inline or in a `Box<[u8]>` ([`OwnedStrings`]), or as
+//!   7-byte [`ArenaStr`] handles into one shared [`ByteArena`] ([`ArenaStrings`]);
+//! - **where leaves live** ([`Leaves`]): each in its own `Box` ([`BoxedLeaves`]),
+//!   or inline in the parent's 16-byte child slot ([`InlineLeaves`]).
+
+use std::marker::PhantomData;
+
+use memkv_arena::{ByteArena, DataRef};
+
+/// How the tree stores byte strings (node prefixes and leaf key suffixes).
+pub(crate) trait Strings: 'static {
+    /// Shared storage the handles point into (`()` when each string owns its bytes).
+    type Store: Default;
+    /// A handle to one byte string.
+    type Str;
+
+    /// The empty string (needs no storage).
+    fn empty() -> Self::Str;
+    /// Stores the concatenation of `parts`.
+    fn alloc(store: &mut Self::Store, parts: &[&[u8]]) -> Self::Str;
+    /// The bytes of `s`.
+    fn get<'a>(store: &'a Self::Store, s: &'a Self::Str) -> &'a [u8];
+    /// Releases `s`.
+    fn free(store: &mut Self::Store, s: Self::Str);
+    /// Heap bytes owned by the handle itself (not by the store).
+    fn own_heap_bytes(s: &Self::Str) -> usize;
+    /// Heap bytes of the shared store.
+    fn store_heap_bytes(store: &Self::Store) -> usize;
+    /// Whether `s` occupies an item of the store (for the invariant checker).
+    fn in_store(s: &Self::Str) -> bool;
+    /// Live items of the store, when the store counts them.
+    fn store_items(store: &Self::Store) -> Option<usize>;
+}
+
+/// Strings of at most this many bytes are stored inside an [`OwnedStr`].
+const OWNED_INLINE: usize = 22;
+
+/// An owned byte string in 24 bytes: up to 22 bytes inline, longer ones in a
+/// `Box<[u8]>` of their own.
+///
+/// 24 bytes is what the handle costs anyway next to the other fields of a boxed
+/// leaf (32-byte allocation class) or a Node4 header, so the inline room is free;
+/// it spares most prefixes and leaf suffixes an allocation and a cache miss, much
+/// as the paper's nodes keep short prefixes in the node header.
+#[derive(Debug)]
+pub(crate) enum OwnedStr {
+    Inline { len: u8, data: [u8; OWNED_INLINE] },
+    Heap(Box<[u8]>),
+}
+
+const _: () = assert!(std::mem::size_of::<OwnedStr>() == 24);
+
+/// Each string owned by its handle ([`OwnedStr`]): the classic layout, a heap
+/// allocation per string that does not fit inline.
+#[derive(Debug)]
+pub(crate) struct OwnedStrings;
+
+impl Strings for OwnedStrings {
+    type Store = ();
+    type Str = OwnedStr;
+
+    fn empty() -> OwnedStr {
+        OwnedStr::Inline {
+            len: 0,
+            data: [0; OWNED_INLINE],
+        }
+    }
+    fn alloc(_: &mut (), parts: &[&[u8]]) -> OwnedStr {
+        let len: usize = parts.iter().map(|p| p.len()).sum();
+        if len > OWNED_INLINE {
+            return OwnedStr::Heap(parts.concat().into_boxed_slice());
+        }
+        let mut data = [0; OWNED_INLINE];
+        let mut at = 0;
+        for p in parts {
+            data[at..at + p.len()].copy_from_slice(p);
+            at += p.len();
+        }
+        OwnedStr::Inline {
+            len: u8::try_from(len).expect("inline length fits a byte"),
+            data,
+        }
+    }
+    fn get<'a>(_: &'a (), s: &'a OwnedStr) -> &'a [u8] {
+        match s {
+            OwnedStr::Inline { len, data } => &data[..usize::from(*len)],
+            OwnedStr::Heap(b) => b,
+        }
+    }
+    fn free(_: &mut (), s: OwnedStr) {
+        drop(s);
+    }
+    fn own_heap_bytes(s: &OwnedStr) -> usize {
+        match s {
+            OwnedStr::Inline { .. } => 0,
+            OwnedStr::Heap(b) => b.len(),
+        }
+    }
+    fn store_heap_bytes(_: &()) -> usize {
+        0
+    }
+    fn in_store(_: &OwnedStr) -> bool {
+        false
+    }
+    fn store_items(_: &()) -> Option<usize> {
+        None
+    }
+}
+
+/// The tag byte of an [`ArenaStr`]: an inline length or "a [`DataRef`]".
+///
+/// An enum rather than a `u8` so that the 249 values it never takes are a niche:
+/// `Child` uses one of them for its tag, which keeps an inline leaf (7-byte string +
+/// `u64` value) and the child enum at 16 bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+enum Kind {
+    Inline0,
+    Inline1,
+    Inline2,
+    Inline3,
+    Inline4,
+    Inline5,
+    Inline6,
+    Ref,
+}
+
+const INLINE: [Kind; 7] = [
+    Kind::Inline0,
+    Kind::Inline1,
+    Kind::Inline2,
+    Kind::Inline3,
+    Kind::Inline4,
+    Kind::Inline5,
+    Kind::Inline6,
+];
+
+/// A packed 7-byte string handle: up to 6 bytes stored inline, longer strings as a
+/// 6-byte [`DataRef`] into the tree's [`ByteArena`].
+///
+/// Short strings are common (most node prefixes and many leaf suffixes are a few
+/// bytes), so inlining them saves the arena's length header and the lookup.
+#[derive(Debug)]
+pub(crate) struct ArenaStr {
+    data: [u8; 6],
+    kind: Kind,
+}
+
+/// Byte strings in one shared [`ByteArena`], named by 7-byte [`ArenaStr`] handles:
+/// no allocation per key, no allocator rounding, no 16-byte fat pointers.
+#[derive(Debug)]
+pub(crate) struct ArenaStrings;
+
+impl Strings for ArenaStrings {
+    type Store = ByteArena;
+    type Str = ArenaStr;
+
+    fn empty() -> ArenaStr {
+        ArenaStr {
+            data: [0; 6],
+            kind: Kind::Inline0,
+        }
+    }
+    fn alloc(store: &mut ByteArena, parts: &[&[u8]]) -> ArenaStr {
+        let len: usize = parts.iter().map(|p| p.len()).sum();
+        if len <= 6 {
+            let mut data = [0u8; 6];
+            let mut at = 0;
+            for p in parts {
+                data[at..at + p.len()].copy_from_slice(p);
+                at += p.len();
+            }
+            ArenaStr {
+                data,
+                kind: INLINE[len],
+            }
+        } else {
+            ArenaStr {
+                data: store.alloc_parts(parts).to_bytes(),
+                kind: Kind::Ref,
+            }
+        }
+    }
+    fn get<'a>(store: &'a ByteArena, s: &'a ArenaStr) -> &'a [u8] {
+        match s.kind {
+            Kind::Ref => store.get(data_ref(s)),
+            inline => &s.data[..inline as usize],
+        }
+    }
+    fn free(store: &mut ByteArena, s: ArenaStr) {
+        if s.kind == Kind::Ref {
+            store.free(data_ref(&s));
+        }
+    }
+    fn own_heap_bytes(_: &ArenaStr) -> usize {
+        0
+    }
+    fn store_heap_bytes(store: &ByteArena) -> usize {
+        store.memory_usage()
+    }
+    fn in_store(s: &ArenaStr) -> bool {
+        s.kind == Kind::Ref
+    }
+    fn store_items(store: &ByteArena) -> Option<usize> {
+        Some(store.len())
+    }
+}
+
+fn data_ref(s: &ArenaStr) -> DataRef {
+    DataRef::from_bytes(s.data).expect("ArenaStr of kind Ref holds a DataRef")
+}
+
+/// A leaf: the key bytes its path has not spelled, and the value.
+#[derive(Debug)]
+pub(crate) struct Leaf<S, V> {
+    pub(crate) suffix: S,
+    pub(crate) value: V,
+}
+
+/// How the tree holds leaves in child slots.
+pub(crate) trait Leaves: 'static {
+    /// What a child slot holds for a leaf.
+    type Slot<S, V>;
+
+    fn wrap<S, V>(leaf: Leaf<S, V>) -> Self::Slot<S, V>;
+    fn get<S, V>(slot: &Self::Slot<S, V>) -> &Leaf<S, V>;
+    fn get_mut<S, V>(slot: &mut Self::Slot<S, V>) -> &mut Leaf<S, V>;
+    fn unwrap<S, V>(slot: Self::Slot<S, V>) -> Leaf<S, V>;
+    /// Heap bytes of one leaf beyond its slot.
+    fn heap_bytes<S, V>() -> usize;
+}
+
+/// Each leaf in its own `Box`, as in the paper (a child pointer to a leaf object).
+#[derive(Debug)]
+pub(crate) struct BoxedLeaves;
+
+impl Leaves for BoxedLeaves {
+    type Slot<S, V> = Box<Leaf<S, V>>;
+
+    fn wrap<S, V>(leaf: Leaf<S, V>) -> Box<Leaf<S, V>> {
+        Box::new(leaf)
+    }
+    fn get<S, V>(slot: &Box<Leaf<S, V>>) -> &Leaf<S, V> {
+        slot
+    }
+    fn get_mut<S, V>(slot: &mut Box<Leaf<S, V>>) -> &mut Leaf<S, V> {
+        slot
+    }
+    fn unwrap<S, V>(slot: Box<Leaf<S, V>>) -> Leaf<S, V> {
+        *slot
+    }
+    fn heap_bytes<S, V>() -> usize {
+        std::mem::size_of::<Leaf<S, V>>()
+    }
+}
+
+/// Leaves stored in the child slot itself: no allocation and no pointer per key.
+#[derive(Debug)]
+pub(crate) struct InlineLeaves;
+
+impl Leaves for InlineLeaves {
+    type Slot<S, V> = Leaf<S, V>;
+
+    fn wrap<S, V>(leaf: Leaf<S, V>) -> Leaf<S, V> {
+        leaf
+    }
+    fn get<S, V>(slot: &Leaf<S, V>) -> &Leaf<S, V> {
+        slot
+    }
+    fn get_mut<S, V>(slot: &mut Leaf<S, V>) -> &mut Leaf<S, V> {
+        slot
+    }
+    fn unwrap<S, V>(slot: Leaf<S, V>) -> Leaf<S, V> {
+        slot
+    }
+    fn heap_bytes<S, V>() -> usize {
+        0
+    }
+}
+
+/// A pair of choices: string storage `S` and leaf placement `L`.
+pub(crate) trait Policy: 'static {
+    /// String storage.
+    type S: Strings;
+    /// Leaf placement.
+    type L: Leaves;
+}
+
+/// The policy made of `S` and `L`.
+#[derive(Debug)]
+pub(crate) struct Layout<S, L>(PhantomData<(S, L)>);
+
+impl<S: Strings, L: Leaves> Policy for Layout<S, L> {
+    type S = S;
+    type L = L;
+}
+
+/// Classic ART: owned strings, boxed leaves.
+pub(crate) type Classic = Layout<OwnedStrings, BoxedLeaves>;
+/// Classic ART with strings in an arena.
+pub(crate) type ArenaKeys = Layout<ArenaStrings, BoxedLeaves>;
+/// Arena strings and leaves inline in their slots.
+pub(crate) type ArenaInline = Layout<ArenaStrings, InlineLeaves>;

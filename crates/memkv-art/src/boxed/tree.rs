@@ -1,0 +1,435 @@
+//! The tree algorithm, written once for every policy: lookup, insert (with leaf and
+//! prefix splits and node growth), remove (with node shrinking and path
+//! re-compression), memory accounting and the invariant checker.
+
+use std::mem;
+
+use super::node::{with_inner, Child, Header, Inner, Store, Str};
+use super::policy::{Leaf, Leaves, Policy, Strings};
+
+/// A boxed adaptive radix tree whose storage is chosen by `P`.
+pub(crate) struct RawArt<V, P: Policy> {
+    pub(crate) root: Option<Child<V, P>>,
+    pub(crate) store: Store<P>,
+    len: usize,
+}
+
+/// Drops the tree with an explicit stack: the default recursive drop of nested
+/// boxes would overflow the thread's stack on deep trees (a chain of keys that are
+/// each a prefix of the next is one node per key).
+impl<V, P: Policy> Drop for RawArt<V, P> {
+    fn drop(&mut self) {
+        let mut stack: Vec<Child<V, P>> = self.root.take().into_iter().collect();
+        while let Some(child) = stack.pop() {
+            if let Some((_, children)) = with_inner!(child, n => Some(n.into_parts()), _l => None) {
+                stack.extend(children.into_iter().map(|(_, c)| c));
+            }
+        }
+    }
+}
+
+/// Length of the longest common prefix of `a` and `b`.
+fn lcp(a: &[u8], b: &[u8]) -> usize {
+    a.iter().zip(b).take_while(|(x, y)| x == y).count()
+}
+
+/// The slot of the child under `b` of the inner node in `slot`, which the caller
+/// has just seen there.
+fn child_slot<V, P: Policy>(slot: &mut Option<Child<V, P>>, b: u8) -> &mut Option<Child<V, P>> {
+    let child = slot.as_mut().expect("descending from a full slot");
+    let found = with_inner!(child, n => n.find_slot(b), _l => None);
+    found.expect("descending to a child seen under this byte")
+}
+
+/// The next step of an insert or remove, decided while the tree is only borrowed.
+enum Step<V> {
+    /// Go to the child under this byte.
+    Descend(u8),
+    /// The slot holds a leaf with a different key: split it.
+    SplitLeaf,
+    /// The inner node's prefix differs from the key after this many bytes.
+    SplitPrefix(usize),
+    /// The inner node is full: grow it, adding a leaf under this byte (or the end
+    /// value, for `None`).
+    Grow(Option<u8>),
+    /// Remove the leaf in the slot itself.
+    TakeLeaf,
+    /// Remove the leaf child under this byte, then repair the node.
+    TakeChild(u8),
+    /// This value was the node's end value: repair the node.
+    Repair(V),
+}
+
+impl<V, P: Policy> RawArt<V, P> {
+    pub(crate) fn new() -> RawArt<V, P> {
+        RawArt {
+            root: None,
+            store: Store::<P>::default(),
+            len: 0,
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    fn bytes<'a>(&'a self, s: &'a Str<P>) -> &'a [u8] {
+        P::S::get(&self.store, s)
+    }
+
+    pub(crate) fn get(&self, key: &[u8]) -> Option<&V> {
+        let mut child = self.root.as_ref()?;
+        let mut depth = 0;
+        loop {
+            with_inner!(child, n => {
+                let prefix = self.bytes(n.prefix());
+                if !key[depth..].starts_with(prefix) {
+                    return None;
+                }
+                depth += prefix.len();
+                if depth == key.len() {
+                    return n.end();
+                }
+                child = n.find(key[depth])?;
+                depth += 1;
+            }, l => {
+                let leaf = P::L::get(l);
+                return (self.bytes(&leaf.suffix) == &key[depth..]).then_some(&leaf.value);
+            })
+        }
+    }
+
+    pub(crate) fn get_mut(&mut self, key: &[u8]) -> Option<&mut V> {
+        let store = &self.store;
+        let mut child = self.root.as_mut()?;
+        let mut depth = 0;
+        loop {
+            with_inner!(child, n => {
+                let p = P::S::get(store, n.prefix());
+                if !key[depth..].starts_with(p) {
+                    return None;
+                }
+                depth += p.len();
+                if depth == key.len() {
+                    return n.end_mut();
+                }
+                child = n.find_slot(key[depth])?.as_mut()?;
+                depth += 1;
+            }, l => {
+                let leaf = P::L::get_mut(l);
+                return (P::S::get(store, &leaf.suffix) == &key[depth..]).then_some(&mut leaf.value);
+            })
+        }
+    }
+
+    pub(crate) fn insert(&mut self, key: &[u8], value: V) -> Option<V> {
+        let store = &mut self.store;
+        let mut slot = &mut self.root;
+        let mut depth = 0;
+        loop {
+            let Some(child) = slot.as_mut() else {
+                *slot = Some(Child::leaf(P::S::alloc(store, &[key]), value));
+                self.len += 1;
+                return None;
+            };
+            let step = with_inner!(child, n => {
+                let p = P::S::get(store, n.prefix());
+                let m = lcp(p, &key[depth..]);
+                if m < p.len() {
+                    Step::SplitPrefix(m)
+                } else if depth + m == key.len() {
+                    depth += m;
+                    if n.end().is_none() && !n.has_room() {
+                        Step::Grow(None)
+                    } else {
+                        let old = n.set_end(value);
+                        self.len += usize::from(old.is_none());
+                        return old;
+                    }
+                } else {
+                    depth += m;
+                    let b = key[depth];
+                    if n.find(b).is_some() {
+                        Step::Descend(b)
+                    } else if n.has_room() {
+                        let suffix = P::S::alloc(store, &[&key[depth + 1..]]);
+                        n.add(b, Child::leaf(suffix, value));
+                        self.len += 1;
+                        return None;
+                    } else {
+                        Step::Grow(Some(b))
+                    }
+                }
+            }, l => {
+                let leaf = P::L::get_mut(l);
+                if P::S::get(store, &leaf.suffix) == &key[depth..] {
+                    return Some(mem::replace(&mut leaf.value, value));
+                }
+                Step::<V>::SplitLeaf
+            });
+            match step {
+                Step::Descend(b) => {
+                    slot = child_slot(slot, b);
+                    depth += 1;
+                    continue;
+                }
+                Step::Grow(edge) => {
+                    let old = slot.take().expect("growing a full slot");
+                    let (mut header, mut entries) =
+                        with_inner!(old, n => n.into_parts(), _l => unreachable!());
+                    match edge {
+                        Some(b) => {
+                            let at = entries.partition_point(|(k, _)| *k < b);
+                            let suffix = P::S::alloc(store, &[&key[depth + 1..]]);
+                            entries.insert(at, (b, Child::leaf(suffix, value)));
+                        }
+                        None => header.end = Some(value),
+                    }
+                    *slot = Some(Child::inner(header, entries));
+                }
+                Step::SplitLeaf => {
+                    let Some(Child::Leaf(l)) = slot.take() else {
+                        unreachable!("SplitLeaf is decided on a leaf")
+                    };
+                    let Leaf { suffix, value: old } = P::L::unwrap(l);
+                    let existing = P::S::get(store, &suffix).to_vec();
+                    P::S::free(store, suffix);
+                    *slot = Some(Self::fork(store, &existing, old, &key[depth..], value));
+                }
+                Step::SplitPrefix(m) => {
+                    let mut old = slot.take().expect("splitting a full slot");
+                    let p = with_inner!(&mut old, n => {
+                        let p = P::S::get(store, n.prefix()).to_vec();
+                        let shorter = P::S::alloc(store, &[&p[m + 1..]]);
+                        P::S::free(store, mem::replace(n.prefix_mut(), shorter));
+                        p
+                    }, _l => unreachable!());
+                    let rest = &key[depth..];
+                    let mut header = Header {
+                        prefix: P::S::alloc(store, &[&p[..m]]),
+                        end: None,
+                    };
+                    let mut entries = vec![(p[m], old)];
+                    if rest.len() == m {
+                        header.end = Some(value);
+                    } else {
+                        let suffix = P::S::alloc(store, &[&rest[m + 1..]]);
+                        entries.push((rest[m], Child::leaf(suffix, value)));
+                        entries.sort_by_key(|(k, _)| *k);
+                    }
+                    *slot = Some(Child::inner(header, entries));
+                }
+                Step::TakeLeaf | Step::TakeChild(_) | Step::Repair(_) => {
+                    unreachable!("remove steps are not decided by insert")
+                }
+            }
+            self.len += 1;
+            return None;
+        }
+    }
+
+    /// A Node4 holding two different keys, given by their remaining bytes.
+    fn fork(store: &mut Store<P>, a: &[u8], va: V, b: &[u8], vb: V) -> Child<V, P> {
+        let common = lcp(a, b);
+        let mut header = Header {
+            prefix: P::S::alloc(store, &[&a[..common]]),
+            end: None,
+        };
+        let mut entries = Vec::with_capacity(2);
+        for (rest, v) in [(a, va), (b, vb)] {
+            if rest.len() == common {
+                header.end = Some(v);
+            } else {
+                let suffix = P::S::alloc(store, &[&rest[common + 1..]]);
+                entries.push((rest[common], Child::leaf(suffix, v)));
+            }
+        }
+        entries.sort_by_key(|(k, _)| *k);
+        Child::inner(header, entries)
+    }
+
+    pub(crate) fn remove(&mut self, key: &[u8]) -> Option<V> {
+        let store = &mut self.store;
+        let mut slot = &mut self.root;
+        let mut depth = 0;
+        loop {
+            let child = slot.as_mut()?;
+            let step = with_inner!(child, n => {
+                let p = P::S::get(store, n.prefix());
+                if !key[depth..].starts_with(p) {
+                    return None;
+                }
+                depth += p.len();
+                if depth == key.len() {
+                    Step::Repair(n.take_end()?)
+                } else {
+                    let b = key[depth];
+                    match n.find(b)? {
+                        Child::Leaf(l)
+                            if P::S::get(store, &P::L::get(l).suffix) == &key[depth + 1..] =>
+                        {
+                            Step::TakeChild(b)
+                        }
+                        Child::Leaf(_) => return None,
+                        _ => Step::Descend(b),
+                    }
+                }
+            }, l => {
+                if P::S::get(store, &P::L::get(l).suffix) != &key[depth..] {
+                    return None;
+                }
+                Step::TakeLeaf
+            });
+            let value = match step {
+                Step::Descend(b) => {
+                    slot = child_slot(slot, b);
+                    depth += 1;
+                    continue;
+                }
+                Step::TakeLeaf => {
+                    let Some(Child::Leaf(l)) = slot.take() else {
+                        unreachable!("TakeLeaf is decided on a leaf")
+                    };
+                    let Leaf { suffix, value } = P::L::unwrap(l);
+                    P::S::free(store, suffix);
+                    value
+                }
+                Step::TakeChild(b) => {
+                    let node = slot.as_mut().expect("removing from a full slot");
+                    let taken = with_inner!(node, n => n.take(b), _l => None);
+                    let Some(Child::Leaf(l)) = taken else {
+                        unreachable!("TakeChild is decided on a leaf child")
+                    };
+                    let Leaf { suffix, value } = P::L::unwrap(l);
+                    P::S::free(store, suffix);
+                    Self::repair(store, slot);
+                    value
+                }
+                Step::Repair(value) => {
+                    Self::repair(store, slot);
+                    value
+                }
+                Step::SplitLeaf | Step::SplitPrefix(_) | Step::Grow(_) => {
+                    unreachable!("insert steps are not decided by remove")
+                }
+            };
+            self.len -= 1;
+            return Some(value);
+        }
+    }
+
+    /// Restores the node invariants of the inner node in `slot` after it lost a
+    /// child or its end value: a node left with one entry is merged into it (path
+    /// compression), and a node below its type's minimum shrinks.
+    fn repair(store: &mut Store<P>, slot: &mut Option<Child<V, P>>) {
+        let node = slot.as_ref().expect("repairing a full slot");
+        let (count, has_end, min) = with_inner!(node, n => {
+            (n.count(), n.end().is_some(), n.min_children())
+        }, _l => return);
+        let entries = count + usize::from(has_end);
+        if entries >= 2 && count >= min {
+            return;
+        }
+        let old = slot.take().expect("repairing a full slot");
+        let (header, mut children) = with_inner!(old, n => n.into_parts(), _l => unreachable!());
+        if entries >= 2 {
+            *slot = Some(Child::inner(header, children));
+            return;
+        }
+        let Header { prefix, end } = header;
+        *slot = match (end, children.pop()) {
+            (Some(value), _) => Some(Child::leaf(prefix, value)),
+            (None, Some((b, Child::Leaf(l)))) => {
+                let Leaf { suffix, value } = P::L::unwrap(l);
+                Some(Child::leaf(Self::join(store, prefix, b, suffix), value))
+            }
+            (None, Some((b, mut inner))) => {
+                with_inner!(&mut inner, n => {
+                    let below = mem::replace(n.prefix_mut(), P::S::empty());
+                    *n.prefix_mut() = Self::join(store, prefix, b, below);
+                }, _l => unreachable!());
+                Some(inner)
+            }
+            (None, None) => {
+                P::S::free(store, prefix);
+                None
+            }
+        };
+    }
+
+    /// The string `first + [b] + second`, freeing both parts.
+    fn join(store: &mut Store<P>, first: Str<P>, b: u8, second: Str<P>) -> Str<P> {
+        let bytes = [P::S::get(store, &first), &[b], P::S::get(store, &second)].concat();
+        P::S::free(store, first);
+        P::S::free(store, second);
+        P::S::alloc(store, &[&bytes])
+    }
+
+    /// Heap bytes requested: nodes at their exact type sizes, leaves, end values,
+    /// strings and the string store. Allocator rounding is not included. A full
+    /// traversal: O(n).
+    pub(crate) fn memory_usage(&self) -> usize {
+        let mut total = P::S::store_heap_bytes(&self.store);
+        let mut stack: Vec<&Child<V, P>> = self.root.iter().collect();
+        while let Some(child) = stack.pop() {
+            total += with_inner!(child, n => {
+                n.for_each(&mut |_, c| stack.push(c));
+                mem::size_of_val::<_>(&**n)
+                    + P::S::own_heap_bytes(n.prefix())
+                    + n.end().map_or(0, |_| P::L::heap_bytes::<Str<P>, V>())
+            }, l => P::L::heap_bytes::<Str<P>, V>() + P::S::own_heap_bytes(&P::L::get(l).suffix));
+        }
+        total
+    }
+
+    /// Checks every node: type-specific layout, child counts within the type's
+    /// bounds, no inner node with fewer than two entries, the entry count, and
+    /// that the string store holds exactly the tree's out-of-line strings.
+    pub(crate) fn check_invariants(&self) -> Result<(), String> {
+        let mut entries = 0usize;
+        let mut stored = 0usize;
+        let mut stack: Vec<(&Child<V, P>, usize)> = self.root.iter().map(|c| (c, 0)).collect();
+        while let Some((child, depth)) = stack.pop() {
+            let result: Result<(), String> = with_inner!(child, n => {
+                stored += usize::from(P::S::in_store(n.prefix()));
+                entries += usize::from(n.end().is_some());
+                n.check_layout()?;
+                let (count, name) = (n.count(), n.name());
+                if count > n.capacity() || count < n.min_children() {
+                    return Err(format!(
+                        "{name} at depth {depth} has {count} children (allowed {}..={})",
+                        n.min_children(),
+                        n.capacity()
+                    ));
+                }
+                if count + usize::from(n.end().is_some()) < 2 {
+                    return Err(format!(
+                        "{name} at depth {depth} has a single entry (not path-compressed)"
+                    ));
+                }
+                let below = depth + self.bytes(n.prefix()).len() + 1;
+                n.for_each(&mut |_, c| stack.push((c, below)));
+                Ok(())
+            }, l => {
+                entries += 1;
+                stored += usize::from(P::S::in_store(&P::L::get(l).suffix));
+                Ok(())
+            });
+            result?;
+        }
+        if entries != self.len {
+            return Err(format!(
+                "len is {} but the tree holds {entries} entries",
+                self.len
+            ));
+        }
+        if let Some(items) = P::S::store_items(&self.store) {
+            if items != stored {
+                return Err(format!(
+                    "the arena holds {items} strings but the tree references {stored}"
+                ));
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,267 @@
+//! The three public types: thin wrappers over [`RawArt`] with a fixed policy.
+//!
+//! One macro writes all three, so they cannot drift apart; only their documentation
+//! and policy differ.
+
+use std::fmt;
+use std::mem::size_of;
+use std::ops::RangeBounds;
+
+use memkv_core::{CheckInvariants, KeyBounds, OrderedMap, OrderedMapMut};
+
+use super::iter::RawIter;
+use super::node::Child;
+use super::policy::{ArenaInline, ArenaKeys, Classic};
+use super::tree::RawArt;
+
+// The node enum (a child slot) of UltraCompactArt stays within 56 bytes for any
+// value of up to 40 bytes, because all node arrays are boxed; for `u64` values the
+// inline leaf (7-byte string handle + value) and the tag share 16 bytes.
+const _: () = assert!(size_of::<Child<u64, ArenaInline>>() <= 56);
+const _: () = assert!(size_of::<Child<[u64; 5], ArenaInline>>() <= 56);
+const _: () = assert!(size_of::<Child<u64, ArenaInline>>() == 16);
+const _: () = assert!(size_of::<Child<u64, ArenaKeys>>() == 16);
+const _: () = assert!(size_of::<Child<u64, Classic>>() == 16);
+
+macro_rules! boxed_variant {
+    (
+        $(#[$meta:meta])*
+        $name:ident, $iter:ident, $policy:ty
+    ) => {
+        $(#[$meta])*
+        ///
+        /// Any byte string is a key, including the empty key and keys that are
+        /// prefixes of other keys. Keys are handed out as rebuilt `Vec<u8>`s, since
+        /// leaves store only the bytes their path has not spelled.
+        ///
+        /// ```
+        #[doc = concat!("use memkv_art::", stringify!($name), ";")]
+        ///
+        #[doc = concat!("let mut kv: ", stringify!($name), "<u64> = ", stringify!($name), "::new();")]
+        /// kv.insert(b"user:1001", 42);
+        /// kv.insert(b"user:1002", 43);
+        /// kv.insert(b"user:", 1);
+        /// assert_eq!(kv.get(b"user:1001"), Some(&42));
+        /// assert_eq!(kv.prefix_scan(b"user:10").count(), 2);
+        /// assert_eq!(kv.first(), Some((b"user:".to_vec(), &1)));
+        /// assert_eq!(kv.remove(b"user:1002"), Some(43));
+        /// assert_eq!(kv.len(), 2);
+        /// ```
+        pub struct $name<V> {
+            raw: RawArt<V, $policy>,
+        }
+
+        #[doc = concat!("Entries of a [`", stringify!($name), "`] in key order, from both ends.")]
+        pub struct $iter<'a, V>(RawIter<'a, V, $policy>);
+
+        impl<V> $name<V> {
+            /// An empty map.
+            pub fn new() -> Self {
+                $name { raw: RawArt::new() }
+            }
+
+            /// Stores `value` under `key`, returning the value it replaces.
+            pub fn insert(&mut self, key: impl AsRef<[u8]>, value: V) -> Option<V> {
+                self.raw.insert(key.as_ref(), value)
+            }
+
+            /// The value stored under `key`.
+            pub fn get(&self, key: impl AsRef<[u8]>) -> Option<&V> {
+                self.raw.get(key.as_ref())
+            }
+
+            /// A mutable reference to the value stored under `key`.
+            pub fn get_mut(&mut self, key: impl AsRef<[u8]>) -> Option<&mut V> {
+                self.raw.get_mut(key.as_ref())
+            }
+
+            /// Removes `key`, returning its value.
+            pub fn remove(&mut self, key: impl AsRef<[u8]>) -> Option<V> {
+                self.raw.remove(key.as_ref())
+            }
+
+            /// Whether `key` is present.
+            pub fn contains_key(&self, key: impl AsRef<[u8]>) -> bool {
+                self.raw.get(key.as_ref()).is_some()
+            }
+
+            /// The number of entries.
+            pub fn len(&self) -> usize {
+                self.raw.len()
+            }
+
+            /// Whether there are no entries.
+            pub fn is_empty(&self) -> bool {
+                self.raw.len() == 0
+            }
+
+            /// The entries whose keys lie within `range`, in key order (also from
+            /// the back). An inverted range is empty.
+            pub fn range<R: RangeBounds<[u8]>>(&self, range: R) -> $iter<'_, V> {
+                let bounds = KeyBounds::from_range(&range);
+                $iter(RawIter::new(self.raw.root.as_ref(), &self.raw.store, bounds))
+            }
+
+            /// All entries in key order.
+            pub fn iter(&self) -> $iter<'_, V> {
+                self.range(KeyBounds::all())
+            }
+
+            /// The entries whose keys start with `prefix`, in key order.
+            pub fn prefix_scan(&self, prefix: impl AsRef<[u8]>) -> $iter<'_, V> {
+                self.range(KeyBounds::prefix(prefix.as_ref()))
+            }
+
+            /// The entry with the smallest key.
+            pub fn first(&self) -> Option<(Vec<u8>, &V)> {
+                self.iter().next()
+            }
+
+            /// The entry with the largest key.
+            pub fn last(&self) -> Option<(Vec<u8>, &V)> {
+                self.iter().next_back()
+            }
+
+            /// Heap bytes requested by the map: nodes at their exact sizes, leaves,
+            /// strings and arena chunks (the arena's capacity, spare room
+            /// included). Allocator size-class rounding is not included, so
+            /// jemalloc reports somewhat more. Computed by a full traversal: O(n).
+            pub fn memory_usage(&self) -> usize {
+                self.raw.memory_usage()
+            }
+        }
+
+        impl<V> Default for $name<V> {
+            fn default() -> Self {
+                Self::new()
+            }
+        }
+
+        impl<V: fmt::Debug> fmt::Debug for $name<V> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_map()
+                    .entries(self.iter().map(|(k, v)| (k.escape_ascii().to_string(), v)))
+                    .finish()
+            }
+        }
+
+        impl<'a, V> Iterator for $iter<'a, V> {
+            type Item = (Vec<u8>, &'a V);
+
+            fn next(&mut self) -> Option<Self::Item> {
+                self.0.next()
+            }
+        }
+
+        impl<V> DoubleEndedIterator for $iter<'_, V> {
+            fn next_back(&mut self) -> Option<Self::Item> {
+                self.0.next_back()
+            }
+        }
+
+        impl<V> fmt::Debug for $iter<'_, V> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_struct(stringify!($iter)).finish_non_exhaustive()
+            }
+        }
+
+        impl<V> OrderedMap for $name<V> {
+            type Value = V;
+            type KeyRef<'a>
+                = Vec<u8>
+            where
+                V: 'a;
+            type ValueRef<'a>
+                = &'a V
+            where
+                V: 'a;
+            type Range<'a>
+                = $iter<'a, V>
+            where
+                V: 'a;
+
+            fn get(&self, key: impl AsRef<[u8]>) -> Option<&V> {
+                $name::get(self, key)
+            }
+            fn len(&self) -> usize {
+                $name::len(self)
+            }
+            fn range<R: RangeBounds<[u8]>>(&self, range: R) -> $iter<'_, V> {
+                $name::range(self, range)
+            }
+            fn memory_usage(&self) -> usize {
+                $name::memory_usage(self)
+            }
+        }
+
+        impl<V> OrderedMapMut for $name<V> {
+            fn insert(&mut self, key: impl AsRef<[u8]>, value: V) -> Option<V> {
+                $name::insert(self, key, value)
+            }
+            fn remove(&mut self, key: impl AsRef<[u8]>) -> Option<V> {
+                $name::remove(self, key)
+            }
+        }
+
+        impl<V> CheckInvariants for $name<V> {
+            fn check_invariants(&self) -> Result<(), String> {
+                self.raw.check_invariants()
+            }
+        }
+
+        impl<K: AsRef<[u8]>, V> FromIterator<(K, V)> for $name<V> {
+            fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
+                let mut map = Self::new();
+                map.extend(iter);
+                map
+            }
+        }
+
+        impl<K: AsRef<[u8]>, V> Extend<(K, V)> for $name<V> {
+            fn extend<I: IntoIterator<Item = (K, V)>>(&mut self, iter: I) {
+                for (k, v) in iter {
+                    self.insert(k, v);
+                }
+            }
+        }
+    };
+}
+
+boxed_variant! {
+    /// The classic adaptive radix tree (Leis, Kemper and Neumann, ICDE 2013): boxed
+    /// Node4/16/48/256 chosen by fan-out, path compression, a `Box` per leaf, and
+    /// strings owned by their handle (up to 22 bytes inline, longer ones in a
+    /// `Box<[u8]>`, as the paper keeps short prefixes in the node header).
+    ///
+    /// The reference point of the variants: every technique the others add is
+    /// measured against it in `docs/ART-VARIANTS.md`. Leaves hold the key suffix
+    /// their path has not spelled rather than the whole key, which keeps it under
+    /// `BTreeMap`'s memory on file paths.
+    AdaptiveRadixTree, AdaptiveRadixTreeIter, Classic
+}
+
+boxed_variant! {
+    /// The classic tree with all key bytes (prefixes and leaf suffixes) moved into
+    /// one `ByteArena`: no allocation per string, no allocator rounding per string,
+    /// and 7-byte handles (strings of up to 6 bytes stored inline in the handle)
+    /// instead of 24-byte owned strings, which halves the leaf box to 16 bytes.
+    ///
+    /// Removed keys leave dead bytes in the arena (there is no `compact` here;
+    /// `ArenaArt` has one).
+    ///
+    /// Technique shown: arena keys with packed references.
+    CompactArt, CompactArtIter, ArenaKeys
+}
+
+boxed_variant! {
+    /// Boxed nodes with arena-backed strings, and leaves stored inline in their
+    /// parent's child slot instead of in a `Box` of their own.
+    ///
+    /// Every node array is boxed at its own size, so the node enum (the child
+    /// slot) stays small: 16 bytes for `u64` values, asserted at compile time along
+    /// with the 56-byte limit. A leaf then costs its slot and its suffix bytes, with
+    /// no pointer and no allocation.
+    ///
+    /// Technique shown: boxed large arrays plus inline leaves.
+    UltraCompactArt, UltraCompactArtIter, ArenaInline
+}

@@ -1,0 +1,194 @@
+//! `ArenaArt` against the conformance suite, a `BTreeMap` model, and edge cases.
+
+use std::collections::BTreeMap;
+use std::ops::Bound;
+
+use memkv_art::ArenaArt;
+use memkv_core::conformance::Suite;
+use memkv_core::{CheckInvariants, OrderedMap};
+use proptest::prelude::*;
+
+#[test]
+fn conforms() {
+    Suite::new("ArenaArt")
+        .with_invariants()
+        .maintain(|m: &mut ArenaArt<u64>| m.compact())
+        .run(ArenaArt::new);
+}
+
+#[test]
+fn seed_quick_start() {
+    let mut kv: ArenaArt<u64> = ArenaArt::new();
+    kv.insert(b"user:1001", 42);
+    kv.insert(b"user:1002", 43);
+    assert_eq!(kv.get(b"user:1001"), Some(&42));
+}
+
+#[test]
+fn awkward_keys() {
+    let keys: Vec<&[u8]> = vec![
+        b"",
+        b"\0",
+        b"\0\0",
+        b"a",
+        b"a\0",
+        b"a\0\0",
+        b"ab",
+        b"abc",
+        b"abcdefghij",
+        b"abcdefghijk",
+        b"\xff",
+        b"\xff\xff",
+        b"\xff\0",
+    ];
+    let mut kv = ArenaArt::new();
+    for (i, k) in keys.iter().enumerate() {
+        assert_eq!(kv.insert(k, i), None);
+        kv.check_invariants().unwrap();
+    }
+    let mut sorted = keys.clone();
+    sorted.sort();
+    let got: Vec<Vec<u8>> = kv.iter().map(|(k, _)| k).collect();
+    assert_eq!(got, sorted);
+    let back: Vec<Vec<u8>> = kv.iter().rev().map(|(k, _)| k).collect();
+    assert_eq!(
+        back,
+        sorted.iter().rev().map(|k| k.to_vec()).collect::<Vec<_>>()
+    );
+    assert_eq!(kv.first().unwrap().0, b"");
+    assert_eq!(kv.last().unwrap().0, b"\xff\xff");
+    for (i, k) in keys.iter().enumerate() {
+        assert_eq!(kv.get(k), Some(&i));
+        assert_eq!(kv.remove(k), Some(i), "{k:?}");
+        kv.check_invariants().unwrap();
+        assert_eq!(kv.get(k), None);
+    }
+    assert!(kv.is_empty());
+    assert_eq!(kv.first(), None);
+}
+
+#[test]
+fn node_kinds_grow_and_shrink() {
+    let mut kv = ArenaArt::new();
+    // Under Miri the full check after every step is too slow; every 8th step still
+    // sees each node class.
+    let check_every = if cfg!(miri) { 8 } else { 1 };
+    for b in 0..=255u8 {
+        kv.insert([b'x', b, b'y'], u32::from(b));
+        if b % check_every == 0 {
+            kv.check_invariants().unwrap();
+        }
+    }
+    assert_eq!(kv.stats().nodes, [0, 0, 0, 0, 0, 1]);
+    assert_eq!(
+        kv.range::<(Bound<&[u8]>, Bound<&[u8]>)>((
+            Bound::Included(&[b'x', 10]),
+            Bound::Excluded(&[b'x', 20])
+        ))
+        .count(),
+        10
+    );
+    for b in 0..=255u8 {
+        assert_eq!(kv.remove([b'x', b, b'y']), Some(u32::from(b)));
+        if b % check_every == 0 {
+            kv.check_invariants().unwrap();
+        }
+    }
+    assert!(kv.is_empty());
+    assert_eq!(kv.stats().nodes, [0, 0, 0, 0, 0, 0]);
+}
+
+#[test]
+fn long_keys_and_compaction() {
+    let n = if cfg!(miri) { 3 } else { 40 };
+    let mut kv = ArenaArt::new();
+    let key = |i: usize| {
+        let mut k = vec![b'z'; 70_000];
+        k.extend_from_slice(format!("{i}").as_bytes());
+        k
+    };
+    for i in 0..n {
+        kv.insert(key(i), i);
+    }
+    for i in (0..n).step_by(2) {
+        kv.remove(key(i));
+    }
+    kv.compact();
+    kv.check_invariants().unwrap();
+    assert_eq!(kv.stats().arena_dead, 0);
+    for i in 0..n {
+        assert_eq!(kv.get(key(i)), (i % 2 == 1).then_some(&i));
+    }
+}
+
+#[test]
+fn get_mut_extend_debug_clone() {
+    let mut kv: ArenaArt<String> = [("b", "2".to_string()), ("a", "1".to_string())]
+        .into_iter()
+        .collect();
+    kv.get_mut("a").unwrap().push('!');
+    kv.extend([("c", "3".to_string())]);
+    assert_eq!(format!("{kv:?}"), r#"{"a": "1!", "b": "2", "c": "3"}"#);
+    let copy = kv.clone();
+    kv.remove("a");
+    assert_eq!(copy.get("a").map(String::as_str), Some("1!"));
+    assert_eq!(copy.len(), 3);
+    assert!(kv.memory_usage() > 0);
+}
+
+fn is_send_sync<T: Send + Sync>() {}
+
+#[test]
+fn send_sync() {
+    is_send_sync::<ArenaArt<u64>>();
+    is_send_sync::<memkv_art::ArenaArtIter<'static, u64>>();
+}
+
+/// Path-like keys: many shared prefixes of many lengths, so prefixes are split,
+/// merged and moved between inline and arena storage.
+fn path_key() -> impl Strategy<Value = Vec<u8>> {
+    proptest::collection::vec(
+        prop_oneof![
+            Just("usr/"),
+            Just("share/"),
+            Just("doc/"),
+            Just("lib"),
+            Just("a"),
+            Just("\0")
+        ],
+        0..6,
+    )
+    .prop_map(|parts| parts.concat().into_bytes())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: if cfg!(miri) { 2 } else { 128 },
+        // No failure files: Miri forbids the file system, and CI is stateless.
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
+    #[test]
+    fn matches_btreemap_on_paths(
+        ops in proptest::collection::vec((0u8..4, path_key(), any::<u16>()), 1..if cfg!(miri) { 20 } else { 300 })
+    ) {
+        let mut kv = ArenaArt::new();
+        let mut model = BTreeMap::new();
+        for (op, key, v) in ops {
+            match op {
+                0 | 1 => prop_assert_eq!(kv.insert(&key, v), model.insert(key.clone(), v)),
+                2 => prop_assert_eq!(kv.remove(&key), model.remove(&key)),
+                _ => kv.compact(),
+            }
+            kv.check_invariants().map_err(TestCaseError::fail)?;
+            prop_assert_eq!(kv.get(&key), model.get(&key));
+        }
+        let got: Vec<(Vec<u8>, u16)> = kv.iter().map(|(k, v)| (k, *v)).collect();
+        let want: Vec<(Vec<u8>, u16)> = model.iter().map(|(k, v)| (k.clone(), *v)).collect();
+        prop_assert_eq!(got, want);
+        let got_scan = kv.prefix_scan(b"usr/").rev().count();
+        let want_scan = model.keys().filter(|k| k.starts_with(b"usr/")).count();
+        prop_assert_eq!(got_scan, want_scan);
+        prop_assert_eq!(OrderedMap::len(&kv), model.len());
+    }
+}
