@@ -1,0 +1,337 @@
+//! [`FrozenLayerBuilder`]: builds a layer from sorted entries, in memory or straight
+//! into a file.
+//!
+//! The FST is streamed as keys arrive (`fst`'s builder needs memory proportional to
+//! the longest key, not to the number of keys). The value encoding depends on the
+//! largest value, which is only known at the end, so values wait in a buffer: a
+//! `Vec` for an in-memory build, an anonymous temporary file (8 bytes per key on
+//! disk) for a file build, which therefore runs in memory independent of the number
+//! of keys.
+
+use std::fs::File;
+use std::io::{self, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use fst::MapBuilder;
+use memkv_core::{Error, Result};
+
+use crate::atomic::AtomicFile;
+use crate::format::{align8, footer, values_len_for, Header, HEADER_LEN};
+use crate::storage::Storage;
+use crate::values::{Packer, ValueStats};
+use crate::FrozenLayer;
+
+/// Builds a [`FrozenLayer`] from entries given in strictly increasing key order.
+///
+/// ```
+/// use memkv_frozen::FrozenLayerBuilder;
+///
+/// let mut b = FrozenLayerBuilder::memory();
+/// b.insert("a", 10)?;
+/// b.insert("b", 20)?;
+/// assert!(b.insert("a", 30).is_err()); // out of order: rejected, builder unchanged
+/// let layer = b.finish()?;
+/// assert_eq!(layer.get("b"), Some(20));
+/// # Ok::<(), memkv_core::Error>(())
+/// ```
+pub struct FrozenLayerBuilder {
+    fst: MapBuilder<Sink>,
+    values: ValueSpill,
+    stats: ValueStats,
+    /// The previous key, to reject unsorted input with our own error.
+    last: Vec<u8>,
+    count: u64,
+}
+
+impl std::fmt::Debug for FrozenLayerBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FrozenLayerBuilder")
+            .field("len", &self.count)
+            .field("values", &self.values)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Where the FST bytes go.
+#[derive(Debug)]
+enum Sink {
+    Memory(Vec<u8>),
+    /// The FST section of the output file; `written` and `crc` cover what went
+    /// through this sink (everything after the header placeholder).
+    File {
+        out: BufWriter<File>,
+        written: u64,
+        crc: crc32fast::Hasher,
+    },
+}
+
+impl Write for Sink {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Sink::Memory(v) => v.write(buf),
+            Sink::File { out, written, crc } => {
+                let n = out.write(buf)?;
+                crc.update(&buf[..n]);
+                *written += n as u64;
+                Ok(n)
+            }
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Sink::Memory(_) => Ok(()),
+            Sink::File { out, .. } => out.flush(),
+        }
+    }
+}
+
+/// Where values wait until the encoding is known.
+#[derive(Debug)]
+enum ValueSpill {
+    Memory(Vec<u64>),
+    File {
+        spill: BufWriter<File>,
+        out: AtomicFile,
+    },
+}
+
+impl FrozenLayerBuilder {
+    /// A builder that assembles the layer in memory.
+    pub fn memory() -> FrozenLayerBuilder {
+        FrozenLayerBuilder::with(Sink::Memory(Vec::new()), ValueSpill::Memory(Vec::new()))
+            .expect("writing to a Vec cannot fail")
+    }
+
+    /// A builder that writes the layer to `path`, atomically (the file appears,
+    /// complete, when [`finish`](FrozenLayerBuilder::finish) succeeds), using memory
+    /// independent of the number of keys. Values are buffered in an anonymous
+    /// temporary file in the same directory.
+    pub fn create(path: impl AsRef<Path>) -> Result<FrozenLayerBuilder> {
+        let path = path.as_ref();
+        let out = AtomicFile::create(path)?;
+        let dir = out.dest().parent().map(Path::to_path_buf);
+        let spill = match dir {
+            Some(d) if !d.as_os_str().is_empty() => tempfile::tempfile_in(&d),
+            _ => tempfile::tempfile_in("."),
+        }
+        .map_err(|e| Error::io_at(path, e))?;
+        let mut file = out.file().try_clone().map_err(|e| Error::io_at(path, e))?;
+        // The header is written last, when the section lengths are known.
+        file.write_all(&[0u8; HEADER_LEN])
+            .map_err(|e| Error::io_at(path, e))?;
+        let sink = Sink::File {
+            out: BufWriter::with_capacity(1 << 16, file),
+            written: 0,
+            crc: crc32fast::Hasher::new(),
+        };
+        let values = ValueSpill::File {
+            spill: BufWriter::with_capacity(1 << 16, spill),
+            out,
+        };
+        FrozenLayerBuilder::with(sink, values).map_err(|e| Error::io_at(path, e))
+    }
+
+    fn with(sink: Sink, values: ValueSpill) -> io::Result<FrozenLayerBuilder> {
+        let fst = MapBuilder::new(sink).map_err(fst_to_io)?;
+        Ok(FrozenLayerBuilder {
+            fst,
+            values,
+            stats: ValueStats::default(),
+            last: Vec::new(),
+            count: 0,
+        })
+    }
+
+    /// The number of entries inserted so far.
+    pub fn len(&self) -> u64 {
+        self.count
+    }
+
+    /// Whether nothing was inserted yet.
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// Adds the next entry. `key` must be greater than every key before it:
+    /// otherwise [`Error::OutOfOrder`] or [`Error::DuplicateKey`] is returned and
+    /// the builder is left as it was. After an I/O error ([`Error::Io`]) the
+    /// builder is in an unknown state and should be dropped (a file build then
+    /// leaves no file behind).
+    pub fn insert(&mut self, key: impl AsRef<[u8]>, value: u64) -> Result<()> {
+        let key = key.as_ref();
+        if self.count > 0 {
+            match key.cmp(&self.last[..]) {
+                std::cmp::Ordering::Greater => {}
+                std::cmp::Ordering::Equal => {
+                    return Err(Error::DuplicateKey {
+                        index: self.count,
+                        key: key.to_vec(),
+                    })
+                }
+                std::cmp::Ordering::Less => {
+                    return Err(Error::OutOfOrder {
+                        index: self.count,
+                        previous: self.last.clone(),
+                        got: key.to_vec(),
+                    })
+                }
+            }
+        }
+        self.fst
+            .insert(key, self.count)
+            .map_err(|e| self.io_error(fst_to_io(e)))?;
+        match &mut self.values {
+            ValueSpill::Memory(v) => v.push(value),
+            ValueSpill::File { spill, out } => spill
+                .write_all(&value.to_le_bytes())
+                .map_err(|e| Error::io_at(out.dest(), e))?,
+        }
+        self.stats.push(value);
+        self.last.clear();
+        self.last.extend_from_slice(key);
+        self.count += 1;
+        Ok(())
+    }
+
+    fn io_error(&self, e: io::Error) -> Error {
+        match &self.values {
+            ValueSpill::Memory(_) => Error::from(e),
+            ValueSpill::File { out, .. } => Error::io_at(out.dest(), e),
+        }
+    }
+
+    /// Completes the layer. A file build renames the file into place, then maps it
+    /// (reading it once to verify its checksum).
+    pub fn finish(self) -> Result<FrozenLayer> {
+        match self.complete()? {
+            Completed::Memory(layer) => Ok(layer),
+            Completed::File(path) => FrozenLayer::open(path),
+        }
+    }
+
+    /// Completes the layer without loading it, and returns its length in bytes. For
+    /// a file build this skips mapping and verifying the new file, so the pages of a
+    /// huge result never count towards the process's resident memory.
+    pub fn finish_unopened(self) -> Result<u64> {
+        match self.complete()? {
+            Completed::Memory(layer) => Ok(layer.as_bytes().len() as u64),
+            Completed::File(path) => std::fs::metadata(&path)
+                .map(|m| m.len())
+                .map_err(|e| Error::io_at(path, e)),
+        }
+    }
+
+    fn complete(self) -> Result<Completed> {
+        let FrozenLayerBuilder {
+            fst, values, stats, ..
+        } = self;
+        let sink = fst.into_inner().map_err(|e| Error::from(fst_to_io(e)))?;
+        match (sink, values) {
+            (Sink::Memory(fst_bytes), ValueSpill::Memory(values)) => {
+                finish_memory(&fst_bytes, &values, stats).map(Completed::Memory)
+            }
+            (Sink::File { out, written, crc }, ValueSpill::File { spill, out: file }) => {
+                let dest = file.dest().to_path_buf();
+                finish_file(out, written, crc, spill, stats).map_err(|e| Error::io_at(&dest, e))?;
+                file.commit()?;
+                Ok(Completed::File(dest))
+            }
+            _ => unreachable!("builders pair a memory sink with memory values"),
+        }
+    }
+}
+
+/// A finished build: the layer itself, or the path of the file now in place.
+enum Completed {
+    Memory(FrozenLayer),
+    File(PathBuf),
+}
+
+fn header_for(fst_len: u64, stats: &ValueStats, len: u64) -> Result<Header> {
+    let reader = stats.reader();
+    let values_len = values_len_for(len, reader.width).ok_or(Error::CapacityExceeded {
+        what: "value section bytes",
+        limit: u64::MAX,
+    })?;
+    Ok(Header {
+        len,
+        fst_len,
+        values_len,
+        base: reader.base,
+        encoding: reader.encoding,
+        width: reader.width,
+    })
+}
+
+fn finish_memory(fst_bytes: &[u8], values: &[u64], stats: ValueStats) -> Result<FrozenLayer> {
+    let header = header_for(fst_bytes.len() as u64, &stats, values.len() as u64)?;
+    let total = header
+        .total_len()
+        .and_then(|t| usize::try_from(t).ok())
+        .ok_or(Error::CapacityExceeded {
+            what: "layer bytes",
+            limit: usize::MAX as u64,
+        })?;
+    let mut buf = Vec::with_capacity(total);
+    buf.extend_from_slice(&header.encode());
+    buf.extend_from_slice(fst_bytes);
+    buf.resize(header.values_start() as usize, 0);
+    let mut packer = Packer::new(&mut buf, stats.reader());
+    for &v in values {
+        packer.push(v)?;
+    }
+    packer.finish()?;
+    let crc = crc32fast::hash(&buf);
+    buf.extend_from_slice(&footer(crc));
+    debug_assert_eq!(buf.len(), total);
+    FrozenLayer::from_storage(Storage::Heap(Arc::from(buf)))
+}
+
+/// Writes padding, values, footer and header around the FST already in the file.
+fn finish_file(
+    out: BufWriter<File>,
+    fst_len: u64,
+    fst_crc: crc32fast::Hasher,
+    spill: BufWriter<File>,
+    stats: ValueStats,
+) -> io::Result<()> {
+    let len = stats.count();
+    let header = header_for(fst_len, &stats, len).map_err(io::Error::other)?;
+    let mut sink = Sink::File {
+        out,
+        written: fst_len,
+        crc: fst_crc,
+    };
+    let pad = align8(fst_len) - fst_len;
+    sink.write_all(&[0u8; 8][..pad as usize])?;
+    let mut spill = spill.into_inner().map_err(|e| e.into_error())?;
+    spill.seek(SeekFrom::Start(0))?;
+    let mut reader = BufReader::with_capacity(1 << 16, spill);
+    let mut packer = Packer::new(sink, stats.reader());
+    let mut word = [0u8; 8];
+    for _ in 0..len {
+        reader.read_exact(&mut word)?;
+        packer.push(u64::from_le_bytes(word))?;
+    }
+    let Sink::File { mut out, crc, .. } = packer.finish()? else {
+        unreachable!("the packer writes to the file sink it was given")
+    };
+    let head = header.encode();
+    let mut whole = crc32fast::Hasher::new();
+    whole.update(&head);
+    whole.combine(&crc);
+    out.write_all(&footer(whole.finalize()))?;
+    let mut file = out.into_inner().map_err(|e| e.into_error())?;
+    file.seek(SeekFrom::Start(0))?;
+    file.write_all(&head)?;
+    Ok(())
+}
+
+fn fst_to_io(e: fst::Error) -> io::Error {
+    match e {
+        fst::Error::Io(e) => e,
+        other => io::Error::other(other),
+    }
+}

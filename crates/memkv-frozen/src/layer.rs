@@ -1,0 +1,381 @@
+//! [`FrozenLayer`]: opening, point queries and ordinal queries.
+
+use std::fmt;
+use std::fs::File;
+use std::io::Write;
+use std::ops::{Bound, RangeBounds};
+use std::path::Path;
+use std::sync::Arc;
+
+use fst::raw::Fst;
+use memkv_core::{Error, KeyBounds, OrderedMap, Result};
+
+use crate::atomic::AtomicFile;
+use crate::build::FrozenLayerBuilder;
+use crate::format::{verify_checksum, Header};
+use crate::mmap;
+use crate::range::FrozenRange;
+use crate::storage::{Section, Storage};
+use crate::values::ValueReader;
+
+/// An immutable ordered map from byte strings to `u64`, stored as an FST of key
+/// ordinals plus a bit-packed value column.
+///
+/// Build one from sorted entries ([`FrozenLayer::from_sorted_iter`], or the
+/// streaming [`FrozenLayerBuilder`]), from unsorted ones
+/// ([`FrozenLayer::from_unsorted`]), from bytes ([`FrozenLayer::from_bytes`]) or by
+/// memory-mapping a file ([`FrozenLayer::open`]). Clones share the bytes, so they are
+/// cheap, and the layer is `Send + Sync`.
+///
+/// ```
+/// use memkv_frozen::FrozenLayer;
+///
+/// let layer = FrozenLayer::from_sorted_iter([("apple", 7), ("banana", 3), ("cherry", 9)])?;
+/// assert_eq!(layer.get("banana"), Some(3));
+/// assert_eq!(layer.rank("cherry"), Some(2));
+/// let a_to_c: Vec<_> = layer.range("a", "c").map(|(k, _)| k).collect();
+/// assert_eq!(a_to_c, [b"apple".to_vec(), b"banana".to_vec()]);
+/// # Ok::<(), memkv_core::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct FrozenLayer {
+    /// Maps each key to its ordinal. Its data is the FST section of `storage`.
+    fst: Fst<Section>,
+    values: ValueReader,
+    values_start: usize,
+    values_end: usize,
+}
+
+impl fmt::Debug for FrozenLayer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FrozenLayer")
+            .field("len", &self.len())
+            .field("bytes", &self.as_bytes().len())
+            .field("mapped", &self.is_mapped())
+            .field("values", &self.values)
+            .finish()
+    }
+}
+
+impl FrozenLayer {
+    /// Builds a layer from entries sorted by key, with no duplicate keys.
+    ///
+    /// Unsorted input returns [`Error::OutOfOrder`], a repeated key
+    /// [`Error::DuplicateKey`]. For unsorted input use [`FrozenLayer::from_unsorted`].
+    pub fn from_sorted_iter<I, K>(iter: I) -> Result<FrozenLayer>
+    where
+        I: IntoIterator<Item = (K, u64)>,
+        K: AsRef<[u8]>,
+    {
+        let mut builder = FrozenLayerBuilder::memory();
+        for (key, value) in iter {
+            builder.insert(key, value)?;
+        }
+        builder.finish()
+    }
+
+    /// Reads a layer from the bytes of a layer file (as written by
+    /// [`FrozenLayer::write_to`] or returned by [`FrozenLayer::as_bytes`]).
+    ///
+    /// The magic number, version, section lengths and checksum are all checked:
+    /// bytes that are not an intact layer return an error.
+    pub fn from_bytes(bytes: impl Into<Arc<[u8]>>) -> Result<FrozenLayer> {
+        FrozenLayer::from_storage(Storage::Heap(bytes.into()))
+    }
+
+    /// Memory-maps a layer file. Only a few hundred bytes of heap are allocated,
+    /// whatever the file size, so a layer larger than RAM can be served; the
+    /// operating system pages the file in as it is read.
+    ///
+    /// The whole file is read once to check its checksum. Layer files must not be
+    /// modified while mapped: replace them by renaming a new file over them (which
+    /// is what [`FrozenLayer::write_to`] does).
+    pub fn open(path: impl AsRef<Path>) -> Result<FrozenLayer> {
+        let path = path.as_ref();
+        let file = File::open(path).map_err(|e| Error::io_at(path, e))?;
+        let map = mmap::map(&file).map_err(|e| Error::io_at(path, e))?;
+        FrozenLayer::from_storage(Storage::Mapped(Arc::new(map)))
+    }
+
+    pub(crate) fn from_storage(storage: Storage) -> Result<FrozenLayer> {
+        let bytes = storage.bytes();
+        let header = Header::decode(bytes)?;
+        verify_checksum(bytes)?;
+        // `Header::decode` checked that every section lies within `bytes`, whose
+        // length fits in `usize`.
+        let fst_end = header.fst_start() + header.fst_len as usize;
+        let values_start = header.values_start() as usize;
+        let values_end = values_start + header.values_len as usize;
+        let fst = Fst::new(Section {
+            storage,
+            start: header.fst_start(),
+            end: fst_end,
+        })
+        .map_err(|e| Error::corrupt(format!("FST section: {e}")))?;
+        if fst.len() as u64 != header.len {
+            return Err(Error::corrupt(format!(
+                "the header counts {} keys, the FST {}",
+                header.len,
+                fst.len()
+            )));
+        }
+        Ok(FrozenLayer {
+            fst,
+            values: ValueReader {
+                encoding: header.encoding,
+                base: header.base,
+                width: header.width,
+            },
+            values_start,
+            values_end,
+        })
+    }
+
+    /// The layer in its file format: exactly the bytes [`FrozenLayer::write_to`]
+    /// writes and [`FrozenLayer::from_bytes`] reads.
+    pub fn as_bytes(&self) -> &[u8] {
+        self.fst.as_inner().storage.bytes()
+    }
+
+    /// Writes the layer to `path` atomically: a temporary file in the same
+    /// directory, fsync, rename.
+    pub fn write_to(&self, path: impl AsRef<Path>) -> Result<()> {
+        let out = AtomicFile::create(path.as_ref())?;
+        let mut file = out.file();
+        file.write_all(self.as_bytes())
+            .map_err(|e| Error::io_at(out.dest(), e))?;
+        out.commit()
+    }
+
+    /// The value stored under `key`.
+    #[inline]
+    pub fn get(&self, key: impl AsRef<[u8]>) -> Option<u64> {
+        let ordinal = self.fst.get(key)?.value();
+        Some(self.value_at(ordinal))
+    }
+
+    /// Whether `key` is present.
+    #[inline]
+    pub fn contains_key(&self, key: impl AsRef<[u8]>) -> bool {
+        self.fst.contains_key(key)
+    }
+
+    /// The number of keys.
+    pub fn len(&self) -> usize {
+        self.fst.len()
+    }
+
+    /// Whether the layer has no keys.
+    pub fn is_empty(&self) -> bool {
+        self.fst.is_empty()
+    }
+
+    /// The position of `key` in key order (0 for the smallest key), if present.
+    pub fn rank(&self, key: impl AsRef<[u8]>) -> Option<u64> {
+        Some(self.fst.get(key)?.value())
+    }
+
+    /// The entry at position `i` in key order.
+    pub fn nth(&self, i: u64) -> Option<(Vec<u8>, u64)> {
+        let key = self.key_at(i)?;
+        Some((key, self.value_at(i)))
+    }
+
+    /// The entry with the smallest key.
+    pub fn first(&self) -> Option<(Vec<u8>, u64)> {
+        self.nth(0)
+    }
+
+    /// The entry with the largest key.
+    pub fn last(&self) -> Option<(Vec<u8>, u64)> {
+        self.nth((self.len() as u64).checked_sub(1)?)
+    }
+
+    /// The entry with the largest key that is `<= key`.
+    pub fn floor(&self, key: impl AsRef<[u8]>) -> Option<(Vec<u8>, u64)> {
+        let (below, found) = self.position(key.as_ref());
+        self.nth((below + u64::from(found)).checked_sub(1)?)
+    }
+
+    /// The entry with the smallest key that is `>= key`.
+    pub fn ceiling(&self, key: impl AsRef<[u8]>) -> Option<(Vec<u8>, u64)> {
+        self.nth(self.position(key.as_ref()).0)
+    }
+
+    /// The number of keys strictly smaller than `key`.
+    pub fn count_below(&self, key: impl AsRef<[u8]>) -> u64 {
+        self.position(key.as_ref()).0
+    }
+
+    /// The entries with `start <= key < end`, in key order (either direction).
+    pub fn range(&self, start: impl AsRef<[u8]>, end: impl AsRef<[u8]>) -> FrozenRange<'_> {
+        self.range_bounds::<(Bound<&[u8]>, Bound<&[u8]>)>((
+            Bound::Included(start.as_ref()),
+            Bound::Excluded(end.as_ref()),
+        ))
+    }
+
+    /// The entries whose keys lie within `range`, in key order (either direction).
+    ///
+    /// ```
+    /// use std::ops::Bound;
+    /// use memkv_frozen::FrozenLayer;
+    ///
+    /// let layer = FrozenLayer::from_sorted_iter([("a", 1), ("b", 2), ("c", 3)])?;
+    /// let b_to_c = (Bound::Excluded(&b"a"[..]), Bound::Included(&b"c"[..]));
+    /// assert_eq!(layer.range_bounds(b_to_c).rev().map(|(_, v)| v).collect::<Vec<_>>(), [3, 2]);
+    /// # Ok::<(), memkv_core::Error>(())
+    /// ```
+    pub fn range_bounds<R: RangeBounds<[u8]>>(&self, range: R) -> FrozenRange<'_> {
+        let front = match range.start_bound() {
+            Bound::Included(s) => self.position(s).0,
+            Bound::Excluded(s) => {
+                let (below, found) = self.position(s);
+                below + u64::from(found)
+            }
+            Bound::Unbounded => 0,
+        };
+        let back = match range.end_bound() {
+            Bound::Included(e) => {
+                let (below, found) = self.position(e);
+                below + u64::from(found)
+            }
+            Bound::Excluded(e) => self.position(e).0,
+            Bound::Unbounded => self.len() as u64,
+        };
+        let start = KeyBounds::from_range(&range).start;
+        FrozenRange::new(self, start, front, back.max(front))
+    }
+
+    /// All entries in key order (either direction).
+    pub fn iter(&self) -> FrozenRange<'_> {
+        self.range_bounds::<std::ops::RangeFull>(..)
+    }
+
+    /// The entries whose keys start with `prefix`, in key order (either direction).
+    pub fn prefix_scan(&self, prefix: impl AsRef<[u8]>) -> FrozenRange<'_> {
+        self.range_bounds(KeyBounds::prefix(prefix.as_ref()))
+    }
+
+    /// Heap bytes owned by the layer: the whole file image for a layer built in
+    /// memory or read with `from_bytes`; only bookkeeping for a mapped layer (see
+    /// [`FrozenLayer::mapped_bytes`]). Exact, except for allocator rounding.
+    pub fn memory_usage(&self) -> usize {
+        self.fst.as_inner().storage.heap_bytes()
+    }
+
+    /// Bytes of a mapped file backing the layer (0 for a heap layer). The operating
+    /// system keeps only the pages in use resident.
+    pub fn mapped_bytes(&self) -> usize {
+        match &self.fst.as_inner().storage {
+            Storage::Heap(_) => 0,
+            Storage::Mapped(m) => m.len(),
+        }
+    }
+
+    /// Whether the layer reads a memory-mapped file.
+    pub fn is_mapped(&self) -> bool {
+        self.mapped_bytes() > 0
+    }
+
+    /// The underlying FST, which maps each key to its ordinal: for `fst`'s own
+    /// streams, set operations and automata.
+    pub fn as_fst(&self) -> &Fst<impl AsRef<[u8]> + Clone + fmt::Debug> {
+        &self.fst
+    }
+
+    /// The value of the key with ordinal `ordinal`.
+    #[inline]
+    pub(crate) fn value_at(&self, ordinal: u64) -> u64 {
+        let bytes = self.as_bytes();
+        let words = bytes.get(self.values_start..self.values_end).unwrap_or(&[]);
+        self.values.get(words, ordinal)
+    }
+
+    /// The key with ordinal `i`.
+    pub(crate) fn key_at(&self, i: u64) -> Option<Vec<u8>> {
+        if i >= self.len() as u64 {
+            return None;
+        }
+        self.fst.get_key(i)
+    }
+
+    pub(crate) fn fst(&self) -> &Fst<Section> {
+        &self.fst
+    }
+
+    /// `(number of keys < key, whether key is present)`.
+    ///
+    /// Because outputs are ordinals, the outputs summed along the path to a node
+    /// equal the ordinal of the smallest key below it, so the count is read off the
+    /// path: at the first byte with no transition, it is the ordinal of the first
+    /// key of the next sibling subtree (or of the nearest ancestor's next sibling).
+    fn position(&self, key: &[u8]) -> (u64, bool) {
+        let fst = &self.fst;
+        let mut node = fst.root();
+        // Ordinal of the smallest key below `node`.
+        let mut here = 0u64;
+        // Ordinal of the first key after everything below `node`.
+        let mut after = self.len() as u64;
+        for &b in key {
+            match node.find_input(b) {
+                Some(i) => {
+                    if i + 1 < node.len() {
+                        after = here.wrapping_add(node.transition(i + 1).out.value());
+                    }
+                    let t = node.transition(i);
+                    here = here.wrapping_add(t.out.value());
+                    node = fst.node(t.addr);
+                }
+                None => {
+                    let next = node.transitions().find(|t| t.inp > b);
+                    let below = next.map_or(after, |t| here.wrapping_add(t.out.value()));
+                    return (below, false);
+                }
+            }
+        }
+        (
+            here.wrapping_add(node.final_output().value()),
+            node.is_final(),
+        )
+    }
+}
+
+impl OrderedMap for FrozenLayer {
+    type Value = u64;
+    type KeyRef<'a> = Vec<u8>;
+    type ValueRef<'a> = u64;
+    type Range<'a> = FrozenRange<'a>;
+
+    fn get(&self, key: impl AsRef<[u8]>) -> Option<u64> {
+        FrozenLayer::get(self, key)
+    }
+
+    fn contains_key(&self, key: impl AsRef<[u8]>) -> bool {
+        FrozenLayer::contains_key(self, key)
+    }
+
+    fn len(&self) -> usize {
+        FrozenLayer::len(self)
+    }
+
+    fn is_empty(&self) -> bool {
+        FrozenLayer::is_empty(self)
+    }
+
+    fn range<R: RangeBounds<[u8]>>(&self, range: R) -> FrozenRange<'_> {
+        self.range_bounds(range)
+    }
+
+    fn iter(&self) -> FrozenRange<'_> {
+        FrozenLayer::iter(self)
+    }
+
+    fn prefix_scan(&self, prefix: impl AsRef<[u8]>) -> FrozenRange<'_> {
+        FrozenLayer::prefix_scan(self, prefix)
+    }
+
+    fn memory_usage(&self) -> usize {
+        FrozenLayer::memory_usage(self)
+    }
+}
