@@ -6,15 +6,26 @@
 //!
 //! | Type | Use it for |
 //! |---|---|
-//! | [`MemKV`] | a map shared by threads (`insert(&self, ..)`) |
+//! | [`FrozenLayer`] | read-only data: the smallest form, built once from sorted (or unsorted) keys, servable from a memory-mapped file |
+//! | [`ArenaArt`] | a mutable ordered map in one thread: an adaptive radix tree in arenas |
+//! | [`HybridStore`] | a mutable map whose memory stays near the frozen form: a small `ArenaArt` delta in front of frozen segments, merged in the background |
+//! | [`MemKV`] | a map shared by threads (`insert(&self, ..)`), on a `HybridStore` by default |
 //! | [`SimpleKV`] | the `BTreeMap`-backed fallback and baseline |
+//! | [`UltraCompactArt`], [`CompactArt`], [`AdaptiveRadixTree`] | boxed-node radix trees that show what each memory technique buys (see `docs/ART-VARIANTS.md`) |
 //!
 //! All maps order keys byte-wise (unsigned) and accept any byte string as a key,
 //! including the empty key and keys that are prefixes of other keys. The common
 //! operations are the [`OrderedMap`] and [`OrderedMapMut`] traits.
 //!
 //! ```
-//! use memkv::MemKV;
+//! use memkv::{ArenaArt, FrozenLayer, MemKV};
+//!
+//! let frozen = FrozenLayer::from_sorted_iter([(&b"apple"[..], 1), (b"banana", 2)]).unwrap();
+//! assert_eq!(frozen.get(b"apple"), Some(1));
+//!
+//! let mut tree: ArenaArt<u64> = ArenaArt::new();
+//! tree.insert(b"user:1001", 42);
+//! assert_eq!(tree.get(b"user:1001"), Some(&42));
 //!
 //! let kv: MemKV<u64> = MemKV::new();
 //! kv.insert(b"key", 42);
@@ -26,10 +37,19 @@
 mod memkv;
 
 pub use crate::memkv::MemKV;
+pub use memkv_art::{
+    AdaptiveRadixTree, AdaptiveRadixTreeIter, ArenaArt, ArenaArtIter, ArenaArtStats, CompactArt,
+    CompactArtIter, UltraCompactArt, UltraCompactArtIter,
+};
 pub use memkv_core::{
     prefix_successor, CheckInvariants, Error, KeyBounds, Locked, OrderedMap, OrderedMapMut, Result,
     SharedMap, SimpleKV,
 };
+pub use memkv_frozen::{
+    DuplicatePolicy, ExternalSorter, FrozenLayer, FrozenLayerBuilder, FrozenRange, FrozenSearch,
+    SortOptions, SortedEntries,
+};
+pub use memkv_hybrid::{HybridConfig, HybridRange, HybridStats, HybridStore};
 
 #[doc = include_str!("../../../README.md")]
 #[cfg(doctest)]

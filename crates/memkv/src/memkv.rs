@@ -3,8 +3,10 @@
 use std::fmt;
 use std::marker::PhantomData;
 use std::ops::RangeBounds;
+use std::path::Path;
 
-use memkv_core::{KeyBounds, Locked, OrderedMap, OrderedMapMut, SharedMap, SimpleKV};
+use memkv_core::{KeyBounds, OrderedMap, OrderedMapMut, Result, SharedMap};
+use memkv_hybrid::{HybridConfig, HybridStore};
 
 /// A thread-safe ordered map from byte strings to `V`.
 ///
@@ -12,8 +14,11 @@ use memkv_core::{KeyBounds, Locked, OrderedMap, OrderedMapMut, SharedMap, Simple
 /// `Arc`; readers run concurrently. Values come back by clone and scans come back as
 /// owned snapshots, so nothing a caller holds blocks a writer.
 ///
-/// The storage engine `E` is pluggable; the default keeps the map in a [`SimpleKV`]
-/// behind a reader-writer lock.
+/// The storage engine `E` is pluggable. The default, [`HybridStore`], keeps recent
+/// writes in a small mutable delta and everything else in compact FST segments that a
+/// background thread merges, so memory stays close to a frozen FST's while the map
+/// takes writes; readers never wait for a merge. Any other [`SharedMap`] works too,
+/// for example `Locked<SimpleKV<V>>` (a `BTreeMap` behind a reader-writer lock).
 ///
 /// ```
 /// use std::sync::Arc;
@@ -32,7 +37,7 @@ use memkv_core::{KeyBounds, Locked, OrderedMap, OrderedMapMut, SharedMap, Simple
 /// assert_eq!(kv.get("user:0042"), Some(42));
 /// assert_eq!(kv.prefix_scan("user:009").len(), 10);
 /// ```
-pub struct MemKV<V, E = Locked<SimpleKV<V>>> {
+pub struct MemKV<V, E = HybridStore<V>> {
     engine: E,
     _values: PhantomData<fn() -> V>,
 }
@@ -124,6 +129,46 @@ impl<V, E: SharedMap<Value = V>> MemKV<V, E> {
     }
 }
 
+/// Operations of the default engine.
+impl<V: Clone + Send + Sync + 'static> MemKV<V, HybridStore<V>> {
+    /// An empty map whose hybrid engine uses `config` (flush threshold, merge ratio,
+    /// background compaction).
+    pub fn with_config(config: HybridConfig) -> Self {
+        MemKV::with_engine(HybridStore::with_config(config))
+    }
+
+    /// Merges all pending writes and segments into one compact segment (see
+    /// [`HybridStore::compact`]); reads and writes go on meanwhile.
+    pub fn compact(&self) -> Result<()> {
+        self.engine.compact()
+    }
+}
+
+/// Persistence, for `u64` values.
+impl MemKV<u64, HybridStore<u64>> {
+    /// Saves the map into the directory `dir`, atomically: a save cut short leaves
+    /// the previous save of `dir` readable.
+    pub fn save(&self, dir: impl AsRef<Path>) -> Result<()> {
+        self.engine.save(dir)
+    }
+
+    /// Opens a map saved by [`save`](MemKV::save), memory-mapping its segments.
+    ///
+    /// ```
+    /// use memkv::MemKV;
+    /// # let dir = std::env::temp_dir().join(format!("memkv-doc-{}", std::process::id()));
+    /// let kv: MemKV<u64> = MemKV::new();
+    /// kv.insert("/etc/hosts", 1);
+    /// kv.save(&dir).unwrap();
+    /// let reopened = MemKV::open(&dir).unwrap();
+    /// assert_eq!(reopened.get("/etc/hosts"), Some(1));
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// ```
+    pub fn open(dir: impl AsRef<Path>) -> Result<Self> {
+        HybridStore::open(dir).map(MemKV::with_engine)
+    }
+}
+
 /// The contract, so `MemKV` runs the same conformance suite as every map; its
 /// iterators walk owned snapshots.
 impl<V: Clone, E: SharedMap<Value = V>> OrderedMap for MemKV<V, E> {
@@ -205,5 +250,17 @@ mod tests {
     fn memkv_is_send_and_sync() {
         assert_send_sync::<MemKV<u64>>();
         assert_send_sync::<MemKV<String>>();
+        assert_send_sync::<MemKV<u64, memkv_core::Locked<memkv_core::SimpleKV<u64>>>>();
+    }
+
+    #[test]
+    fn the_default_engine_is_the_hybrid_store() {
+        let kv: MemKV<String> = MemKV::new();
+        kv.insert(b"k", "v".to_string());
+        kv.compact().unwrap();
+        kv.insert(b"l", "w".to_string());
+        assert_eq!(kv.engine().stats().segments, [1]);
+        assert_eq!(kv.get(b"k").as_deref(), Some("v"));
+        assert_eq!(kv.to_vec().len(), 2);
     }
 }

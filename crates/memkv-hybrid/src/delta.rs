@@ -1,0 +1,105 @@
+//! The mutable delta: recent writes, each a value or a tombstone.
+
+use std::borrow::Borrow;
+
+use memkv_art::ArenaArt;
+use memkv_core::{KeyBounds, OrderedMap, OrderedMapMut};
+
+/// The map the delta is kept in, an arena radix tree (compact, and its keys share
+/// prefixes the way paths and URLs do); `None` values are tombstones.
+type DeltaMap<V> = ArenaArt<Option<V>>;
+
+/// What one layer of the store knows about a key.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Found<V> {
+    /// The layer holds this value for the key.
+    Value(V),
+    /// The layer holds a tombstone: the key is deleted, older layers must not be asked.
+    Deleted,
+    /// The layer says nothing about the key.
+    Absent,
+}
+
+/// Writes not yet flushed to a segment.
+#[derive(Debug)]
+pub(crate) struct Delta<V> {
+    map: DeltaMap<V>,
+}
+
+impl<V> Default for Delta<V> {
+    fn default() -> Self {
+        Delta {
+            map: DeltaMap::new(),
+        }
+    }
+}
+
+impl<V: Clone> Delta<V> {
+    /// What the delta says about `key`.
+    pub(crate) fn find(&self, key: &[u8]) -> Found<V> {
+        match OrderedMap::get(&self.map, key).map(owned) {
+            Some(Some(v)) => Found::Value(v),
+            Some(None) => Found::Deleted,
+            None => Found::Absent,
+        }
+    }
+
+    /// Records `entry` (a value, or `None` for a tombstone) under `key`, returning
+    /// what the delta said about the key before.
+    pub(crate) fn put(&mut self, key: &[u8], entry: Option<V>) -> Found<V> {
+        match OrderedMapMut::insert(&mut self.map, key, entry) {
+            Some(Some(v)) => Found::Value(v),
+            Some(None) => Found::Deleted,
+            None => Found::Absent,
+        }
+    }
+
+    /// Forgets `key` entirely (used when no older layer holds it, so no tombstone is
+    /// needed).
+    pub(crate) fn forget(&mut self, key: &[u8]) {
+        OrderedMapMut::remove(&mut self.map, key);
+    }
+
+    /// Up to `limit` entries within `bounds`, from the low end, or from the high end
+    /// (in descending order) when `from_back`.
+    pub(crate) fn entries(
+        &self,
+        bounds: &KeyBounds,
+        limit: usize,
+        from_back: bool,
+    ) -> Vec<(Vec<u8>, Option<V>)> {
+        let range = OrderedMap::range(&self.map, bounds.clone());
+        if from_back {
+            range.rev().take(limit).map(copy_entry).collect()
+        } else {
+            range.take(limit).map(copy_entry).collect()
+        }
+    }
+
+    /// The number of entries, tombstones included.
+    pub(crate) fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    /// Whether the delta holds nothing.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
+    /// Heap bytes of the delta (the map's own figure, see its documentation).
+    pub(crate) fn memory_usage(&self) -> usize {
+        self.map.memory_usage()
+    }
+}
+
+/// A value of the delta map copied out of it.
+fn owned<V: Clone>(v: impl Borrow<Option<V>>) -> Option<V> {
+    v.borrow().clone()
+}
+
+/// An entry of the delta map copied out of it.
+fn copy_entry<V: Clone>(
+    (k, v): (impl AsRef<[u8]>, impl Borrow<Option<V>>),
+) -> (Vec<u8>, Option<V>) {
+    (k.as_ref().to_vec(), owned(v))
+}

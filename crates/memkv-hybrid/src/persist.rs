@@ -1,0 +1,314 @@
+//! Saving a store to a directory and opening it again.
+//!
+//! A saved store is a directory of segment files (each a `FrozenLayer` file, written
+//! atomically by `FrozenLayer::write_to`) and a `MANIFEST` naming them. The manifest is
+//! written last, to a temporary file that is synced and then renamed over the old
+//! one, so a reader sees either the previous save or the new one, whole: a save cut
+//! short leaves the previous manifest, and the files it names, untouched (new files
+//! get names of a new generation). Files no manifest names any more are removed after
+//! the rename.
+//!
+//! ```text
+//! memkv-hybrid-manifest 1          <- magic and format version
+//! generation 3                     <- increases with every save
+//! len 1000000                      <- live keys
+//! segment 00000003-000.live 00000003-000.tomb    <- newest segment first; `-` when
+//! segment 00000003-001.live -                        a segment has no tombstones
+//! crc32 1c291ca3                   <- of every byte above this line
+//! ```
+//!
+//! Only `HybridStore<u64>` is saved: other value types would need a serialisation
+//! format of their own.
+
+use std::fmt::Write as _;
+use std::fs::{self, File};
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use memkv_core::{Error, Result};
+use memkv_frozen::FrozenLayer;
+
+use crate::config::HybridConfig;
+use crate::merge::Merge;
+use crate::segment::Segment;
+use crate::store::HybridStore;
+use crate::sync::{self, Arc};
+use crate::version::Version;
+
+/// The manifest's name in a store directory.
+pub const MANIFEST: &str = "MANIFEST";
+const MAGIC: &str = "memkv-hybrid-manifest";
+const FORMAT_VERSION: u32 = 1;
+const LIVE: &str = ".live";
+const TOMB: &str = ".tomb";
+
+/// What a manifest says.
+struct Manifest {
+    generation: u64,
+    len: usize,
+    /// Live-key file and tombstone file of each segment, newest first.
+    segments: Vec<(String, Option<String>)>,
+}
+
+impl Manifest {
+    fn encode(&self) -> String {
+        let mut text = format!(
+            "{MAGIC} {FORMAT_VERSION}\ngeneration {}\nlen {}\n",
+            self.generation, self.len
+        );
+        for (live, tomb) in &self.segments {
+            let _ = writeln!(text, "segment {live} {}", tomb.as_deref().unwrap_or("-"));
+        }
+        let crc = crc32fast::hash(text.as_bytes());
+        let _ = writeln!(text, "crc32 {crc:08x}");
+        text
+    }
+
+    fn decode(bytes: &[u8]) -> Result<Manifest> {
+        let first = bytes.split(|&b| b == b'\n').next().unwrap_or_default();
+        let Some(version) = std::str::from_utf8(first)
+            .ok()
+            .and_then(|l| l.strip_prefix(MAGIC))
+            .and_then(|rest| rest.strip_prefix(' '))
+        else {
+            return Err(Error::NotMemkv {
+                found: first.iter().take(32).copied().collect(),
+            });
+        };
+        let got: u32 = version
+            .parse()
+            .map_err(|_| Error::corrupt(format!("manifest version {version:?} is not a number")))?;
+        if got != FORMAT_VERSION {
+            return Err(Error::Version {
+                expected: FORMAT_VERSION,
+                got,
+            });
+        }
+        let text =
+            std::str::from_utf8(bytes).map_err(|_| Error::corrupt("manifest is not UTF-8"))?;
+        let body_end = text
+            .trim_end_matches('\n')
+            .rfind('\n')
+            .map(|i| i + 1)
+            .ok_or_else(|| Error::corrupt("manifest has no checksum line"))?;
+        let (body, crc_line) = text.split_at(body_end);
+        let stored = crc_line
+            .trim_end()
+            .strip_prefix("crc32 ")
+            .and_then(|h| u32::from_str_radix(h, 16).ok())
+            .ok_or_else(|| Error::corrupt("manifest's last line is not `crc32 <hex>`"))?;
+        let computed = crc32fast::hash(body.as_bytes());
+        if stored != computed {
+            return Err(Error::ChecksumMismatch {
+                expected: stored.into(),
+                got: computed.into(),
+            });
+        }
+        let mut manifest = Manifest {
+            generation: 0,
+            len: 0,
+            segments: Vec::new(),
+        };
+        for line in body.lines().skip(1) {
+            let words: Vec<&str> = line.split(' ').collect();
+            let number = |w: &str| {
+                w.parse::<u64>()
+                    .map_err(|_| Error::corrupt(format!("manifest line {line:?}: bad number")))
+            };
+            match words.as_slice() {
+                ["generation", g] => manifest.generation = number(g)?,
+                ["len", n] => {
+                    manifest.len =
+                        usize::try_from(number(n)?).map_err(|_| Error::CapacityExceeded {
+                            what: "number of keys",
+                            limit: usize::MAX as u64,
+                        })?
+                }
+                ["segment", live, tomb] => {
+                    let live = file_name(live)?;
+                    let tomb = if *tomb == "-" {
+                        None
+                    } else {
+                        Some(file_name(tomb)?)
+                    };
+                    manifest.segments.push((live, tomb));
+                }
+                _ => {
+                    return Err(Error::corrupt(format!(
+                        "manifest line {line:?} not understood"
+                    )))
+                }
+            }
+        }
+        Ok(manifest)
+    }
+}
+
+/// A segment file name from a manifest: a plain name, never a path.
+fn file_name(name: &str) -> Result<String> {
+    let plain = !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+        && !name.starts_with('.');
+    if plain {
+        Ok(name.to_string())
+    } else {
+        Err(Error::corrupt(format!(
+            "manifest names the file {name:?}, which is not a plain file name"
+        )))
+    }
+}
+
+fn read_manifest(dir: &Path) -> Result<Manifest> {
+    let path = dir.join(MANIFEST);
+    let bytes = fs::read(&path).map_err(|e| Error::io_at(&path, e))?;
+    Manifest::decode(&bytes)
+}
+
+/// Writes `bytes` to `dir/name` atomically: a temporary file in `dir`, synced, renamed
+/// over the target, and the directory synced so the rename itself survives a crash.
+fn write_atomically(dir: &Path, name: &str, bytes: &[u8]) -> Result<()> {
+    let target = dir.join(name);
+    let tmp = dir.join(format!("{name}.tmp"));
+    let io = |p: &Path| {
+        let p = p.to_path_buf();
+        move |e| Error::io_at(p, e)
+    };
+    let mut file = File::create(&tmp).map_err(io(&tmp))?;
+    file.write_all(bytes).map_err(io(&tmp))?;
+    file.sync_all().map_err(io(&tmp))?;
+    drop(file);
+    fs::rename(&tmp, &target).map_err(io(&target))?;
+    sync_dir(dir)
+}
+
+fn sync_dir(dir: &Path) -> Result<()> {
+    // Directories cannot be opened for syncing on every platform; where they can,
+    // the sync makes renames durable.
+    if cfg!(unix) {
+        File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(|e| Error::io_at(dir, e))?;
+    }
+    Ok(())
+}
+
+impl HybridStore<u64> {
+    /// Saves the store into `dir` (created if missing): its segments, and the delta as
+    /// one more segment. Writes go on meanwhile; those made after the save starts may
+    /// or may not be included.
+    ///
+    /// The save is atomic: if it is cut short (a crash, a full disk), [`open`] still
+    /// finds the previous save of `dir` intact.
+    ///
+    /// [`open`]: HybridStore::open
+    pub fn save(&self, dir: impl AsRef<Path>) -> Result<()> {
+        let dir = dir.as_ref();
+        fs::create_dir_all(dir).map_err(|e| Error::io_at(dir, e))?;
+        let generation = read_manifest(dir).map_or(0, |m| m.generation) + 1;
+
+        // Turn the delta into a segment, so the saved version is segments only.
+        let shared = &self.shared;
+        let _only_one = sync::lock(&shared.compaction);
+        let (snapshot, len) = shared.freeze();
+        let version = if snapshot.frozen.is_empty() {
+            snapshot
+        } else {
+            let merged = Merge::new(snapshot.cursors(&memkv_core::KeyBounds::all(), 0));
+            let segment = Segment::build(
+                merged,
+                snapshot.entry_count(0),
+                snapshot.segments.is_empty(),
+            )?;
+            let mut next = Version {
+                frozen: Vec::new(),
+                segments: snapshot.segments.clone(),
+            };
+            if segment.entry_count() > 0 {
+                next.segments.insert(0, Arc::new(segment));
+            }
+            shared.publish(&snapshot, next);
+            Arc::clone(&sync::read(&shared.state).version)
+        };
+        let mut manifest = Manifest {
+            generation,
+            len,
+            segments: Vec::new(),
+        };
+        for (i, segment) in version.segments.iter().enumerate() {
+            let stem = format!("{generation:08}-{i:03}");
+            let live = format!("{stem}{LIVE}");
+            segment.live().write_to(dir.join(&live))?;
+            let tomb = match segment.tombstones() {
+                Some(t) => {
+                    let name = format!("{stem}{TOMB}");
+                    t.write_to(dir.join(&name))?;
+                    Some(name)
+                }
+                None => None,
+            };
+            manifest.segments.push((live, tomb));
+        }
+        write_atomically(dir, MANIFEST, manifest.encode().as_bytes())?;
+        remove_unreferenced(dir, &manifest);
+        Ok(())
+    }
+
+    /// Opens a store saved by [`save`](HybridStore::save), memory-mapping its segment
+    /// files, with the default configuration.
+    pub fn open(dir: impl AsRef<Path>) -> Result<HybridStore<u64>> {
+        HybridStore::open_with_config(dir, HybridConfig::default())
+    }
+
+    /// Opens a saved store with the given configuration.
+    pub fn open_with_config(
+        dir: impl AsRef<Path>,
+        config: HybridConfig,
+    ) -> Result<HybridStore<u64>> {
+        let dir = dir.as_ref();
+        let manifest = read_manifest(dir)?;
+        let mut segments = Vec::with_capacity(manifest.segments.len());
+        for (live, tomb) in &manifest.segments {
+            let live = FrozenLayer::open(dir.join(live))?;
+            let tomb = match tomb {
+                Some(t) => Some(FrozenLayer::open(dir.join(t))?),
+                None => None,
+            };
+            segments.push(Arc::new(Segment::from_layers(live, tomb)));
+        }
+        if segments.last().is_some_and(|s| s.tombstone_count() > 0) {
+            return Err(Error::corrupt(
+                "the oldest segment of the manifest has tombstones",
+            ));
+        }
+        let version = Version {
+            frozen: Vec::new(),
+            segments,
+        };
+        Ok(HybridStore::from_parts(config, version, manifest.len))
+    }
+}
+
+/// Removes segment files and temporary files that `manifest` does not name: left by
+/// earlier saves, or by a save cut short. Failures are ignored; the files are only
+/// wasted space.
+fn remove_unreferenced(dir: &Path, manifest: &Manifest) {
+    let keep: Vec<&str> = manifest
+        .segments
+        .iter()
+        .flat_map(|(l, t)| std::iter::once(l.as_str()).chain(t.as_deref()))
+        .collect();
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        let ours = name.ends_with(LIVE) || name.ends_with(TOMB) || name.ends_with(".tmp");
+        if ours && !keep.contains(&name) {
+            let path: PathBuf = entry.path();
+            let _ = fs::remove_file(path);
+        }
+    }
+}

@@ -1,0 +1,421 @@
+//! `HybridStore`: the shared state, reads and writes.
+
+use std::fmt;
+use std::ops::RangeBounds;
+
+use memkv_core::{CheckInvariants, KeyBounds, OrderedMap, OrderedMapMut, Result, SharedMap};
+
+use crate::compact::Worker;
+use crate::config::HybridConfig;
+use crate::delta::{Delta, Found};
+use crate::merge::{Cursor, Entry, Merge};
+use crate::sync::{self, Arc, Condvar, Mutex, RwLock};
+use crate::version::Version;
+
+/// What the lock guards: the delta taking writes and the published version under it.
+///
+/// Keeping both under one lock makes a freeze (moving the delta into the version)
+/// a single atomic step for readers: whoever misses a key in the fresh delta is sure
+/// to find the old delta in the version.
+pub(crate) struct State<V> {
+    pub(crate) active: Delta<V>,
+    pub(crate) version: Arc<Version<V>>,
+    /// Live keys, kept exact by the writers.
+    pub(crate) len: usize,
+}
+
+/// Everything the store's handle and its background thread share.
+pub(crate) struct Shared<V> {
+    pub(crate) state: RwLock<State<V>>,
+    /// Held for a whole compaction or save: only its holder changes `State::version`.
+    pub(crate) compaction: Mutex<()>,
+    pub(crate) worker: Mutex<Worker>,
+    /// Wakes the background thread.
+    pub(crate) wake: Condvar,
+    /// Wakes writers held back by a full delta.
+    pub(crate) frozen: Condvar,
+    pub(crate) config: HybridConfig,
+}
+
+/// An ordered map from byte strings to `V` made of a small mutable delta over a stack
+/// of compact immutable FST segments, for memory close to a frozen FST's with
+/// updates at any time.
+///
+/// Writes go to the delta (values, or tombstones for removals). When it passes the
+/// flush threshold, a background thread freezes it (a fresh delta takes new writes
+/// at once), merges it with the newest segments and publishes the new segment set;
+/// readers and writers go on meanwhile, and readers never wait for a merge. Scans
+/// are ordered k-way merges of all layers and see the store as of their start.
+///
+/// All methods take `&self`; share the store by reference or in an `Arc`.
+///
+/// ```
+/// use memkv_hybrid::HybridStore;
+/// let store: HybridStore<u64> = HybridStore::new();
+/// store.insert(b"/usr/bin/python3", 1);
+/// store.insert(b"/usr/bin/perl", 2);
+/// store.compact().unwrap();
+/// store.remove(b"/usr/bin/perl");
+/// assert_eq!(store.get(b"/usr/bin/python3"), Some(1));
+/// let keys: Vec<Vec<u8>> = store.prefix_scan(b"/usr/bin/").map(|(k, _)| k).collect();
+/// assert_eq!(keys, [b"/usr/bin/python3".to_vec()]);
+/// ```
+pub struct HybridStore<V> {
+    pub(crate) shared: Arc<Shared<V>>,
+    pub(crate) thread: Mutex<Option<sync::thread::JoinHandle<()>>>,
+}
+
+/// A snapshot scan of a [`HybridStore`]: entries within bounds, in key order,
+/// double-ended.
+pub struct HybridRange<V> {
+    merge: Merge<V>,
+}
+
+impl<V> fmt::Debug for HybridRange<V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HybridRange").finish_non_exhaustive()
+    }
+}
+
+impl<V: Clone + 'static> Iterator for HybridRange<V> {
+    type Item = (Vec<u8>, V);
+
+    fn next(&mut self) -> Option<(Vec<u8>, V)> {
+        self.merge.by_ref().find_map(|(k, v)| Some((k, v?)))
+    }
+}
+
+impl<V: Clone + 'static> DoubleEndedIterator for HybridRange<V> {
+    fn next_back(&mut self) -> Option<(Vec<u8>, V)> {
+        while let Some((k, v)) = self.merge.next_back() {
+            if let Some(v) = v {
+                return Some((k, v));
+            }
+        }
+        None
+    }
+}
+
+/// Sizes of a store's layers, for tests and tuning.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct HybridStats {
+    /// Live keys.
+    pub len: usize,
+    /// Entries (values and tombstones) in the delta taking writes.
+    pub delta_entries: usize,
+    /// Deltas frozen and waiting to become a segment.
+    pub frozen_deltas: usize,
+    /// Entries (live keys plus tombstones) of each segment, newest first.
+    pub segments: Vec<usize>,
+}
+
+impl<V: Clone + Send + Sync + 'static> Default for HybridStore<V> {
+    fn default() -> Self {
+        HybridStore::new()
+    }
+}
+
+impl<V> fmt::Debug for HybridStore<V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let st = sync::read(&self.shared.state);
+        f.debug_struct("HybridStore")
+            .field("len", &st.len)
+            .field("segments", &st.version.segments.len())
+            .field("config", &self.shared.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<V: Clone + Send + Sync + 'static> HybridStore<V> {
+    /// An empty store with the default [`HybridConfig`].
+    pub fn new() -> HybridStore<V> {
+        HybridStore::with_config(HybridConfig::default())
+    }
+
+    /// An empty store.
+    pub fn with_config(config: HybridConfig) -> HybridStore<V> {
+        HybridStore::from_parts(config, Version::default(), 0)
+    }
+
+    pub(crate) fn from_parts(
+        config: HybridConfig,
+        version: Version<V>,
+        len: usize,
+    ) -> HybridStore<V> {
+        HybridStore {
+            shared: Arc::new(Shared {
+                state: RwLock::new(State {
+                    active: Delta::default(),
+                    version: Arc::new(version),
+                    len,
+                }),
+                compaction: Mutex::new(()),
+                worker: Mutex::new(Worker::default()),
+                wake: Condvar::new(),
+                frozen: Condvar::new(),
+                config,
+            }),
+            thread: Mutex::new(None),
+        }
+    }
+
+    /// The value stored under `key`.
+    pub fn get(&self, key: impl AsRef<[u8]>) -> Option<V> {
+        let key = key.as_ref();
+        let version = {
+            let st = sync::read(&self.shared.state);
+            match st.active.find(key) {
+                Found::Value(v) => return Some(v),
+                Found::Deleted => return None,
+                Found::Absent => Arc::clone(&st.version),
+            }
+        };
+        version.get(key)
+    }
+
+    /// Whether `key` is present.
+    pub fn contains_key(&self, key: impl AsRef<[u8]>) -> bool {
+        self.get(key).is_some()
+    }
+
+    /// Stores `value` under `key`, returning the value it replaces.
+    pub fn insert(&self, key: impl AsRef<[u8]>, value: V) -> Option<V> {
+        self.write(key.as_ref(), Some(value))
+    }
+
+    /// Removes `key`, returning its value.
+    pub fn remove(&self, key: impl AsRef<[u8]>) -> Option<V> {
+        self.write(key.as_ref(), None)
+    }
+
+    /// Applies a write (`None` removes) and returns the value it replaces.
+    fn write(&self, key: &[u8], entry: Option<V>) -> Option<V> {
+        // Look the key up in the published layers before taking the write lock, so
+        // readers are not held up by it; the answer is reused if the version is still
+        // the same once the lock is held (it is, unless a flush froze the delta).
+        let seen = Arc::clone(&sync::read(&self.shared.state).version);
+        let below = seen.get(key);
+        let mut st = sync::write(&self.shared.state);
+        let below = if Arc::ptr_eq(&seen, &st.version) {
+            below
+        } else {
+            st.version.get(key)
+        };
+        let removing = entry.is_none();
+        // One delta operation: the entry it replaces tells whether the delta already
+        // knew the key.
+        let old = match st.active.put(key, entry) {
+            Found::Value(v) => Some(v),
+            Found::Deleted => None,
+            Found::Absent => below.clone(),
+        };
+        if removing && below.is_none() {
+            // Nothing under the delta holds the key: no tombstone is needed.
+            st.active.forget(key);
+        }
+        match (removing, old.is_some()) {
+            (false, false) => st.len += 1,
+            (true, true) => st.len -= 1,
+            _ => {}
+        }
+        let delta_bytes = st.active.memory_usage();
+        drop(st);
+        self.after_write(delta_bytes);
+        old
+    }
+
+    /// The number of live keys.
+    pub fn len(&self) -> usize {
+        sync::read(&self.shared.state).len
+    }
+
+    /// Whether the store is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The entries within `range`, in key order, as of now; later writes and
+    /// compactions do not change what the scan returns.
+    pub fn range<R: RangeBounds<[u8]>>(&self, range: R) -> HybridRange<V> {
+        self.scan(KeyBounds::from_range(&range))
+    }
+
+    /// All entries in key order.
+    pub fn iter(&self) -> HybridRange<V> {
+        self.scan(KeyBounds::all())
+    }
+
+    /// The entries whose keys start with `prefix`, in key order.
+    pub fn prefix_scan(&self, prefix: impl AsRef<[u8]>) -> HybridRange<V> {
+        self.scan(KeyBounds::prefix(prefix.as_ref()))
+    }
+
+    fn scan(&self, bounds: KeyBounds) -> HybridRange<V> {
+        let (delta, version, _) = self.snapshot(&bounds);
+        let mut sources = vec![Cursor::from_sorted(delta)];
+        sources.extend(version.cursors(&bounds, version.segments.len()));
+        HybridRange {
+            merge: Merge::new(sources),
+        }
+    }
+
+    /// The delta's entries within `bounds`, the version under it and the length, all
+    /// as of one moment. The delta is copied (it is small and mutable); the version is
+    /// shared.
+    fn snapshot(&self, bounds: &KeyBounds) -> (Vec<Entry<V>>, Arc<Version<V>>, usize) {
+        let st = sync::read(&self.shared.state);
+        (
+            st.active.entries(bounds, usize::MAX, false),
+            Arc::clone(&st.version),
+            st.len,
+        )
+    }
+
+    /// Heap bytes of the delta and all segments (see [`OrderedMap::memory_usage`]
+    /// of the delta map and of `FrozenLayer` for what each counts).
+    pub fn memory_usage(&self) -> usize {
+        let (active, version) = {
+            let st = sync::read(&self.shared.state);
+            (st.active.memory_usage(), Arc::clone(&st.version))
+        };
+        active + version.memory_usage()
+    }
+
+    /// The sizes of the layers right now.
+    pub fn stats(&self) -> HybridStats {
+        let st = sync::read(&self.shared.state);
+        HybridStats {
+            len: st.len,
+            delta_entries: st.active.len(),
+            frozen_deltas: st.version.frozen.len(),
+            segments: st
+                .version
+                .segments
+                .iter()
+                .map(|s| s.entry_count())
+                .collect(),
+        }
+    }
+
+    /// Merges the delta and every segment into a single segment without tombstones:
+    /// the smallest and fastest form of the store. Reads and writes go on while it
+    /// runs; writes made meanwhile stay in the new delta.
+    ///
+    /// An error (the FST builder failing, which only an internal bug or exhausted
+    /// capacity can cause) leaves every entry readable where it was.
+    pub fn compact(&self) -> Result<()> {
+        self.shared.compact(true)
+    }
+
+    /// Freezes the delta and merges it the way a background flush does (with the
+    /// newest segments, keeping the segment count logarithmic), in this thread.
+    pub fn flush(&self) -> Result<()> {
+        self.shared.compact(false)
+    }
+}
+
+impl<V: Clone + Send + Sync + 'static> SharedMap for HybridStore<V> {
+    type Value = V;
+
+    fn insert(&self, key: &[u8], value: V) -> Option<V> {
+        HybridStore::insert(self, key, value)
+    }
+    fn remove(&self, key: &[u8]) -> Option<V> {
+        HybridStore::remove(self, key)
+    }
+    fn get(&self, key: &[u8]) -> Option<V> {
+        HybridStore::get(self, key)
+    }
+    fn contains_key(&self, key: &[u8]) -> bool {
+        HybridStore::contains_key(self, key)
+    }
+    fn len(&self) -> usize {
+        HybridStore::len(self)
+    }
+    fn collect_range(&self, bounds: &KeyBounds) -> Vec<(Vec<u8>, V)> {
+        self.scan(bounds.clone()).collect()
+    }
+    fn memory_usage(&self) -> usize {
+        HybridStore::memory_usage(self)
+    }
+}
+
+/// The read contract; values are returned by clone, keys as owned buffers (segment
+/// keys are rebuilt from the FST).
+impl<V: Clone + Send + Sync + 'static> OrderedMap for HybridStore<V> {
+    type Value = V;
+    type KeyRef<'a>
+        = Vec<u8>
+    where
+        V: 'a;
+    type ValueRef<'a>
+        = V
+    where
+        V: 'a;
+    type Range<'a>
+        = HybridRange<V>
+    where
+        V: 'a;
+
+    fn get(&self, key: impl AsRef<[u8]>) -> Option<V> {
+        HybridStore::get(self, key)
+    }
+    fn contains_key(&self, key: impl AsRef<[u8]>) -> bool {
+        HybridStore::contains_key(self, key)
+    }
+    fn len(&self) -> usize {
+        HybridStore::len(self)
+    }
+    fn range<R: RangeBounds<[u8]>>(&self, range: R) -> HybridRange<V> {
+        HybridStore::range(self, range)
+    }
+    fn memory_usage(&self) -> usize {
+        HybridStore::memory_usage(self)
+    }
+}
+
+/// Writes through `&mut self` forward to the shared methods, so the store runs the
+/// conformance suite of mutable maps.
+impl<V: Clone + Send + Sync + 'static> OrderedMapMut for HybridStore<V> {
+    fn insert(&mut self, key: impl AsRef<[u8]>, value: V) -> Option<V> {
+        HybridStore::insert(self, key, value)
+    }
+    fn remove(&mut self, key: impl AsRef<[u8]>) -> Option<V> {
+        HybridStore::remove(self, key)
+    }
+}
+
+impl<V: Clone + Send + Sync + 'static> CheckInvariants for HybridStore<V> {
+    /// Each segment is well formed, only non-oldest segments keep tombstones, and the
+    /// length counter matches a full scan.
+    fn check_invariants(&self) -> std::result::Result<(), String> {
+        let all = KeyBounds::all();
+        let (delta, version, len) = self.snapshot(&all);
+        let last = version.segments.len().saturating_sub(1);
+        for (i, s) in version.segments.iter().enumerate() {
+            s.check(i == last)
+                .map_err(|e| format!("segment {i} (newest is 0): {e}"))?;
+        }
+        let mut sources = vec![Cursor::from_sorted(delta)];
+        sources.extend(version.cursors(&all, version.segments.len()));
+        let mut previous: Option<Vec<u8>> = None;
+        let mut live = 0;
+        for (key, entry) in Merge::new(sources) {
+            if previous.as_ref().is_some_and(|p| *p >= key) {
+                return Err(format!(
+                    "merged scan out of order at {:?}",
+                    key.escape_ascii().to_string()
+                ));
+            }
+            live += usize::from(entry.is_some());
+            previous = Some(key);
+        }
+        if live != len {
+            return Err(format!(
+                "length counter says {len}, a scan finds {live} live keys"
+            ));
+        }
+        Ok(())
+    }
+}
