@@ -1,0 +1,49 @@
+//! Reading jemalloc's count of live bytes.
+//!
+//! The figure is only meaningful in a process whose global allocator is jemalloc
+//! (the `memkv-measure` binary; never the library crates), so
+//! [`check_jemalloc_is_global`] verifies that before anything is measured.
+
+use tikv_jemalloc_ctl::{epoch, stats, Access, AsName};
+
+/// Bytes currently allocated by the program, as jemalloc counts them (its
+/// `stats.allocated`, refreshed by advancing the epoch first: the statistics are
+/// cached until then).
+///
+/// jemalloc counts the blocks parked in a thread's cache as allocated, so a small
+/// structure could be built entirely from cached blocks without moving the figure;
+/// the cache is emptied first (turning it off flushes it; it is turned back on
+/// right away, so timings keep the usual fast path).
+pub fn allocated() -> Result<u64, String> {
+    let tcache = b"thread.tcache.enabled\0".name();
+    let enabled: bool = tcache
+        .read()
+        .map_err(|e| format!("jemalloc thread.tcache.enabled: {e}"))?;
+    if enabled {
+        tcache
+            .write(false)
+            .and_then(|()| tcache.write(true))
+            .map_err(|e| format!("jemalloc thread.tcache.enabled: {e}"))?;
+    }
+    epoch::advance().map_err(|e| format!("jemalloc epoch: {e}"))?;
+    let bytes = stats::allocated::read().map_err(|e| format!("jemalloc stats.allocated: {e}"))?;
+    Ok(bytes as u64)
+}
+
+/// Fails unless allocations of this process go through jemalloc: allocates 4 MiB and
+/// expects `stats.allocated` to grow by at least that much.
+pub fn check_jemalloc_is_global() -> Result<(), String> {
+    const PROBE: usize = 4 << 20;
+    let before = allocated()?;
+    let block = std::hint::black_box(vec![1u8; PROBE]);
+    let during = allocated()?;
+    drop(block);
+    if during < before + PROBE as u64 {
+        return Err(format!(
+            "jemalloc is not the global allocator of this process (a {PROBE}-byte block \
+             moved stats.allocated from {before} to {during}); memory can only be \
+             measured by the memkv-measure binary"
+        ));
+    }
+    Ok(())
+}

@@ -1,0 +1,143 @@
+//! The implementations the harness knows, looked up by exact name. Adding a
+//! structure to every run is adding one entry to [`IMPLEMENTATIONS`].
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::report::ImplResult;
+use crate::run::{run_mutable, run_static, PhaseSink};
+use crate::subject::Ordered;
+use crate::workload::Workload;
+
+/// The name of the baseline every other result is compared with.
+pub const BASELINE: &str = "BTreeMap";
+
+/// One measurable implementation.
+#[derive(Debug)]
+pub struct Implementation {
+    /// The exact name used on the command line and in every table.
+    pub name: &'static str,
+    /// What it is, in a few words.
+    pub description: &'static str,
+    /// Builds it from the workload and measures it (see [`crate::run`]).
+    pub run: fn(&Workload, PhaseSink<'_>) -> ImplResult,
+}
+
+/// Every implementation, in table order (baselines first).
+pub const IMPLEMENTATIONS: &[Implementation] = &[
+    Implementation {
+        name: BASELINE,
+        description: "std BTreeMap<Vec<u8>, u64>, shuffled inserts",
+        run: |w, p| run_mutable::<BTreeMap<Vec<u8>, u64>>(BASELINE, w, p),
+    },
+    Implementation {
+        name: "HashMap",
+        description: "std HashMap<Vec<u8>, u64>, shuffled inserts (unordered: no scans)",
+        run: |w, p| run_mutable::<HashMap<Vec<u8>, u64>>("HashMap", w, p),
+    },
+    Implementation {
+        name: "fst::Map",
+        description: "plain fst::Map built from the sorted keys, values = the IDs",
+        run: |w, p| run_static("fst::Map", w, build_fst, p),
+    },
+    Implementation {
+        name: "SimpleKV",
+        description: "memkv SimpleKV<u64> (BTreeMap-backed reference map)",
+        run: |w, p| run_mutable::<Ordered<memkv::SimpleKV<u64>>>("SimpleKV", w, p),
+    },
+    Implementation {
+        name: "MemKV",
+        description: "memkv MemKV<u64>, the thread-safe map on its default engine",
+        run: |w, p| run_mutable::<Ordered<memkv::MemKV<u64>>>("MemKV", w, p),
+    },
+    Implementation {
+        name: "ArenaArt",
+        description: "memkv-art ArenaArt<u64>: ART with arena nodes, shuffled inserts",
+        run: |w, p| run_mutable::<Ordered<memkv_art::ArenaArt<u64>>>("ArenaArt", w, p),
+    },
+    Implementation {
+        name: "UltraCompactArt",
+        description: "memkv-art UltraCompactArt<u64>: boxed nodes, arena strings",
+        run: |w, p| {
+            run_mutable::<Ordered<memkv_art::UltraCompactArt<u64>>>("UltraCompactArt", w, p)
+        },
+    },
+    Implementation {
+        name: "CompactArt",
+        description: "memkv-art CompactArt<u64>: arena-backed keys",
+        run: |w, p| run_mutable::<Ordered<memkv_art::CompactArt<u64>>>("CompactArt", w, p),
+    },
+    Implementation {
+        name: "AdaptiveRadixTree",
+        description: "memkv-art AdaptiveRadixTree<u64>: classic ART",
+        run: |w, p| {
+            run_mutable::<Ordered<memkv_art::AdaptiveRadixTree<u64>>>("AdaptiveRadixTree", w, p)
+        },
+    },
+    Implementation {
+        name: "FrozenLayer",
+        description: "memkv-frozen FrozenLayer built from the sorted keys",
+        run: |w, p| run_static("FrozenLayer", w, build_frozen, p),
+    },
+    Implementation {
+        name: "HybridStore",
+        description: "memkv-hybrid HybridStore<u64>: shuffled inserts, then compact()",
+        run: |w, p| run_static("HybridStore", w, build_hybrid, p),
+    },
+];
+
+/// The implementation called `name` (exact match).
+pub fn find(name: &str) -> Option<&'static Implementation> {
+    IMPLEMENTATIONS.iter().find(|i| i.name == name)
+}
+
+/// All names, in table order.
+pub fn names() -> impl Iterator<Item = &'static str> {
+    IMPLEMENTATIONS.iter().map(|i| i.name)
+}
+
+/// Builds an `fst::Map` the way a user would: `Map::from_iter` over sorted pairs.
+fn build_fst(w: &Workload) -> Result<fst::Map<Vec<u8>>, String> {
+    fst::Map::from_iter(w.sorted_entries()).map_err(|e| format!("fst build: {e}"))
+}
+
+/// Builds a `FrozenLayer` from the sorted entries.
+fn build_frozen(w: &Workload) -> Result<Ordered<memkv_frozen::FrozenLayer>, String> {
+    memkv_frozen::FrozenLayer::from_sorted_iter(w.sorted_entries())
+        .map(Ordered)
+        .map_err(|e| format!("FrozenLayer build: {e}"))
+}
+
+/// Fills a `HybridStore` in the shuffled order, then compacts it: the store folds
+/// its delta into the frozen layer in the background at its own pace, so the
+/// figure is taken in the settled state a long-running store reaches, not at
+/// whatever point the background thread happens to be.
+fn build_hybrid(w: &Workload) -> Result<Ordered<memkv_hybrid::HybridStore<u64>>, String> {
+    let store = memkv_hybrid::HybridStore::new();
+    for &i in &w.insert_order {
+        let i = i as usize;
+        store.insert(w.keys.get(i), w.values[i]);
+    }
+    store
+        .compact()
+        .map_err(|e| format!("HybridStore compact: {e}"))?;
+    Ok(Ordered(store))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_and_found() {
+        let mut names: Vec<_> = names().collect();
+        let n = names.len();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), n, "duplicate implementation names");
+        for name in names {
+            assert_eq!(find(name).map(|i| i.name), Some(name));
+        }
+        assert!(find("btreemap").is_none(), "lookup is by exact name");
+        assert_eq!(IMPLEMENTATIONS[0].name, BASELINE);
+    }
+}

@@ -1,0 +1,110 @@
+//! The results of a run, in the JSON shape the project publishes.
+
+use serde::{Deserialize, Serialize};
+
+use crate::keys::KeySet;
+
+/// The dataset a run measured.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DatasetInfo {
+    /// Its name (`synthetic-urls`, `debian-paths-1m`, or the file name).
+    pub name: String,
+    /// The number of keys (sorted, unique).
+    pub keys: u64,
+    /// The total length of the keys, separators excluded.
+    pub raw_key_bytes: u64,
+    /// `raw_key_bytes / keys`.
+    pub avg_key_len: f64,
+}
+
+impl DatasetInfo {
+    /// Describes a key set.
+    pub fn of(name: impl Into<String>, keys: &KeySet) -> DatasetInfo {
+        let n = keys.len() as u64;
+        DatasetInfo {
+            name: name.into(),
+            keys: n,
+            raw_key_bytes: keys.raw_key_bytes(),
+            avg_key_len: if n == 0 {
+                0.0
+            } else {
+                keys.raw_key_bytes() as f64 / n as f64
+            },
+        }
+    }
+}
+
+/// One implementation's figures. Operations it does not support, and every figure
+/// of a run that failed, are `None` (`null` in JSON).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ImplResult {
+    /// The implementation's registry name.
+    #[serde(rename = "impl")]
+    pub name: String,
+    /// The number of entries the structure holds after the build.
+    pub keys: Option<u64>,
+    /// jemalloc's allocated bytes after the build minus before it.
+    pub bytes: Option<u64>,
+    /// `bytes / keys`.
+    pub bytes_per_key: Option<f64>,
+    /// What the structure's own `memory_usage()` says.
+    pub self_reported_bytes: Option<u64>,
+    /// Keys inserted (mutable maps) or built from sorted input (static ones) per second.
+    pub build_keys_per_s: Option<f64>,
+    /// Lookups of present keys per second.
+    pub get_hit_per_s: Option<f64>,
+    /// Lookups of absent keys per second.
+    pub get_miss_per_s: Option<f64>,
+    /// Entries per second of a full ordered scan.
+    pub scan_entries_per_s: Option<f64>,
+    /// Prefix scans per second (each walks all its matches).
+    pub prefix_scans_per_s: Option<f64>,
+    /// Whether every answer was checked and right.
+    pub verified: bool,
+    /// Why the run failed, for the console (not part of the JSON shape).
+    #[serde(skip)]
+    pub failure: Option<String>,
+}
+
+impl ImplResult {
+    /// A failed run: no figure at all, only the reason.
+    pub fn failed(name: impl Into<String>, reason: impl Into<String>) -> ImplResult {
+        ImplResult {
+            name: name.into(),
+            keys: None,
+            bytes: None,
+            bytes_per_key: None,
+            self_reported_bytes: None,
+            build_keys_per_s: None,
+            get_hit_per_s: None,
+            get_miss_per_s: None,
+            scan_entries_per_s: None,
+            prefix_scans_per_s: None,
+            verified: false,
+            failure: Some(reason.into()),
+        }
+    }
+}
+
+/// A whole run: the dataset and one result per implementation.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    /// The dataset.
+    pub dataset: DatasetInfo,
+    /// The results, in registry order.
+    pub results: Vec<ImplResult>,
+}
+
+impl Report {
+    /// The result of the `BTreeMap` baseline, when it ran and passed.
+    pub fn baseline(&self) -> Option<&ImplResult> {
+        self.results
+            .iter()
+            .find(|r| r.name == crate::registry::BASELINE && r.verified)
+    }
+
+    /// The JSON text (pretty-printed).
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("a report always serializes")
+    }
+}

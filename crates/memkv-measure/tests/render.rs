@@ -1,0 +1,140 @@
+//! The table, Markdown, JSON and SVG renderings of a fixed result set.
+
+use memkv_measure::report::{DatasetInfo, ImplResult, Report};
+use memkv_measure::{chart, render};
+
+fn ok(name: &str, bytes: u64, rates: [Option<f64>; 5], self_reported: Option<u64>) -> ImplResult {
+    ImplResult {
+        name: name.to_owned(),
+        keys: Some(1_000_000),
+        bytes: Some(bytes),
+        bytes_per_key: Some(bytes as f64 / 1e6),
+        self_reported_bytes: self_reported,
+        build_keys_per_s: rates[0],
+        get_hit_per_s: rates[1],
+        get_miss_per_s: rates[2],
+        scan_entries_per_s: rates[3],
+        prefix_scans_per_s: rates[4],
+        verified: true,
+        failure: None,
+    }
+}
+
+fn fixed_report() -> Report {
+    Report {
+        dataset: DatasetInfo {
+            name: "debian-paths-1m".to_owned(),
+            keys: 1_000_000,
+            raw_key_bytes: 63_086_665,
+            avg_key_len: 63.086665,
+        },
+        results: vec![
+            ok(
+                "BTreeMap",
+                124_012_345,
+                [
+                    Some(812_000.0),
+                    Some(901_234.5),
+                    Some(1_100_000.0),
+                    Some(57_000_000.0),
+                    Some(9_876.0),
+                ],
+                None,
+            ),
+            ok(
+                "HashMap",
+                154_600_000,
+                [
+                    Some(2_000_000.0),
+                    Some(7_700_000.0),
+                    Some(9_100_000.0),
+                    None,
+                    None,
+                ],
+                None,
+            ),
+            ok(
+                "fst::Map",
+                21_000_000,
+                [
+                    Some(3_300_000.0),
+                    Some(1_250_000.0),
+                    Some(1_600_000.0),
+                    Some(4_000_000.0),
+                    Some(812.0),
+                ],
+                Some(17_000_000),
+            ),
+            ImplResult::failed("Broken", "1 of 1000000 lookups of present keys were wrong"),
+        ],
+    }
+}
+
+#[test]
+fn text_table() {
+    insta::assert_snapshot!(render::text_table(&fixed_report()));
+}
+
+#[test]
+fn markdown_table() {
+    insta::assert_snapshot!(render::markdown_table(&fixed_report()));
+}
+
+#[test]
+fn json_has_exactly_the_published_shape() {
+    let json: serde_json::Value = serde_json::from_str(&fixed_report().to_json()).unwrap();
+    let keys = |v: &serde_json::Value| -> Vec<String> {
+        let mut k: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
+        k.sort();
+        k
+    };
+    assert_eq!(keys(&json), ["dataset", "results"]);
+    assert_eq!(
+        keys(&json["dataset"]),
+        ["avg_key_len", "keys", "name", "raw_key_bytes"]
+    );
+    let mut expected = vec![
+        "impl",
+        "keys",
+        "bytes",
+        "bytes_per_key",
+        "self_reported_bytes",
+        "build_keys_per_s",
+        "get_hit_per_s",
+        "get_miss_per_s",
+        "scan_entries_per_s",
+        "prefix_scans_per_s",
+        "verified",
+    ];
+    expected.sort_unstable();
+    for r in json["results"].as_array().unwrap() {
+        assert_eq!(keys(r), expected);
+    }
+    // Unsupported operations and failed runs are null, never numbers.
+    assert!(json["results"][1]["scan_entries_per_s"].is_null());
+    assert!(json["results"][3]["bytes"].is_null());
+    assert_eq!(json["results"][3]["verified"], false);
+    assert_eq!(json["results"][0]["impl"], "BTreeMap");
+    // And it reads back.
+    let back: Report = serde_json::from_value(json).unwrap();
+    assert_eq!(back.results[0], fixed_report().results[0]);
+}
+
+#[test]
+fn svg_chart_has_a_bar_and_label_per_passing_implementation() {
+    let svg = chart::bytes_per_key_svg(&fixed_report()).unwrap();
+    assert!(svg.starts_with("<svg"), "{}", &svg[..svg.len().min(100)]);
+    assert!(svg.trim_end().ends_with("</svg>"));
+    for name in ["BTreeMap", "HashMap", "fst::Map"] {
+        assert!(
+            svg.contains(&format!(">{name}<")) || svg.contains(&format!(">\n{name}\n<")),
+            "no label {name}"
+        );
+    }
+    assert!(!svg.contains("Broken"), "failed runs have no bar");
+    for figure in ["124.0", "154.6", "21.0"] {
+        assert!(svg.contains(figure), "no figure {figure}");
+    }
+    // Every element that opens is closed.
+    assert_eq!(svg.matches("<text").count(), svg.matches("</text>").count());
+}

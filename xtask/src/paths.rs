@@ -1,0 +1,23 @@
+//! Where things are: every path is resolved from the workspace root, never from the
+//! current directory.
+
+use std::path::{Path, PathBuf};
+
+/// The workspace root (the parent of this crate's directory).
+pub fn project_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives one level below the workspace root")
+        .to_path_buf()
+}
+
+/// `datasets/`: generated and downloaded data (git-ignored) and their manifests.
+pub fn datasets_dir() -> PathBuf {
+    project_root().join("datasets")
+}
+
+/// `../shared/datasets` next to the workspace: real key sets, present on the
+/// project's development machines only.
+pub fn shared_datasets_dir() -> PathBuf {
+    project_root().join("..").join("shared").join("datasets")
+}
