@@ -36,7 +36,7 @@ use frag::Frag;
 use node::{is_leaf, leaf_index, Child, NodeId, Nodes, Step, NONE};
 
 /// A mutable ordered map from byte strings to `V`, stored as an adaptive radix tree
-/// in arenas: about a third of `BTreeMap`'s memory on file paths (41.7 against
+/// in arenas: about a third of `BTreeMap`'s memory on file paths (43.0 against
 /// 123.8 bytes per key on 1 M Debian paths with `u64` values).
 ///
 /// Any byte string is a valid key (empty, prefixes of other keys, `0x00` and `0xFF`
