@@ -162,6 +162,14 @@ impl ByteArena {
         &self.chunks[r.chunk()][start..start + len]
     }
 
+    /// Hints the CPU to load the start of item `r` soon (see [`crate::prefetch`]).
+    #[inline]
+    pub fn prefetch(&self, r: DataRef) {
+        if let Some(chunk) = self.chunks.get(r.chunk()) {
+            crate::prefetch(chunk.as_ptr().wrapping_add(r.offset()));
+        }
+    }
+
     /// `(start of the bytes, length)` of item `r` within its chunk.
     #[inline]
     fn locate(&self, r: DataRef) -> (usize, usize) {

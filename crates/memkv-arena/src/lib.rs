@@ -23,14 +23,18 @@
 //! references into its own arena would be self-referential.
 //!
 //! `unsafe` is confined to the `slab` module (uninitialized slots tracked by
-//! occupancy bits); the byte arena is safe code.
+//! occupancy bits) and the `prefetch` module (one CPU cache hint); the byte arena
+//! is safe code.
 #![warn(missing_docs)]
 
 mod byte_arena;
 mod data_ref;
 #[allow(unsafe_code)]
+mod prefetch;
+#[allow(unsafe_code)]
 mod slab;
 
 pub use byte_arena::{ByteArena, Relocator, CHUNK_SIZE};
 pub use data_ref::DataRef;
+pub use prefetch::prefetch;
 pub use slab::{Handle, Slab};

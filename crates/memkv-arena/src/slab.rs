@@ -216,6 +216,16 @@ impl<T> Slab<T> {
         Some(unsafe { self.chunks[c][o].assume_init_ref() })
     }
 
+    /// Hints the CPU to load slot `h` soon (see [`crate::prefetch`]); does
+    /// nothing for a handle out of range.
+    #[inline]
+    pub fn prefetch(&self, h: Handle<T>) {
+        let (c, o) = Self::split(h.raw);
+        if let Some(chunk) = self.chunks.get(c) {
+            crate::prefetch(chunk.as_ptr().wrapping_add(o));
+        }
+    }
+
     /// The value in slot `h`, mutably, or `None` if it is vacant or out of range.
     #[inline]
     pub fn get_mut(&mut self, h: Handle<T>) -> Option<&mut T> {

@@ -12,6 +12,9 @@ use memkv_core::KeyBounds;
 use super::node::{is_leaf, leaf_index, Child, NodeId, NONE};
 use super::ArenaArt;
 
+/// How many children of a node an ordered scan asks the CPU to load at once.
+const PREFETCH_CHILDREN: usize = 16;
+
 /// One level of a cursor's descent.
 #[derive(Clone, Copy, Debug)]
 enum Frame {
@@ -165,6 +168,11 @@ impl Cursor {
                     self.key.truncate(base);
                     if *state == -1 {
                         *state = 0;
+                        // Shuffled inserts scatter neighbouring entries: ask for the
+                        // first lines of every child now so their misses overlap.
+                        for (_, c) in t.nodes.children(n).take(PREFETCH_CHILDREN) {
+                            t.prefetch_child(c);
+                        }
                         let v = t.nodes.value(n);
                         if v != NONE {
                             return Some(leaf_index(v));
@@ -177,6 +185,11 @@ impl Cursor {
                         }
                         Some((b, c)) => {
                             *state = i16::from(b) + 1;
+                            if let Some((_, next)) = t.nodes.next_child(n, u16::from(b) + 1) {
+                                // Its suffix reference is loaded by now: start on
+                                // the bytes it points to.
+                                t.prefetch_suffix_bytes(next);
+                            }
                             self.key.push(b);
                             self.push_all(t, c, true);
                         }

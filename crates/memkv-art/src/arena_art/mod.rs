@@ -131,6 +131,30 @@ impl<V> ArenaArt<V> {
         self.nodes.header(n).prefix.get(&self.arena)
     }
 
+    /// Hints the CPU to load what visiting child `c` reads first: the node, or
+    /// the leaf's suffix reference and value.
+    #[inline]
+    fn prefetch_child(&self, c: Child) {
+        if is_leaf(c) {
+            self.suffixes.prefetch(Handle::from_raw(leaf_index(c)));
+            self.values.prefetch(Handle::from_raw(leaf_index(c)));
+        } else if c != NONE {
+            self.nodes.prefetch(NodeId::from_child(c));
+        }
+    }
+
+    /// Hints the CPU to load leaf `c`'s suffix bytes, when they are in the arena.
+    #[inline]
+    fn prefetch_suffix_bytes(&self, c: Child) {
+        if is_leaf(c) {
+            if let Some(f) = self.suffixes.get(Handle::from_raw(leaf_index(c))) {
+                if let Some(r) = f.data_ref() {
+                    self.arena.prefetch(r);
+                }
+            }
+        }
+    }
+
     fn write_slot(&mut self, slot: Slot, child: Child) {
         match slot {
             Slot::Root => self.root = child,

@@ -623,6 +623,19 @@ impl Nodes {
                 .map(|b| (b as u8, x.children[b])))
     }
 
+    /// Hints the CPU to load node `n` soon.
+    #[inline]
+    pub(super) fn prefetch(&self, n: NodeId) {
+        match n.kind {
+            Kind::N2 => self.n2.prefetch(h(n.index)),
+            Kind::N4 => self.n4.prefetch(h(n.index)),
+            Kind::N8 => self.n8.prefetch(h(n.index)),
+            Kind::N16 => self.n16.prefetch(h(n.index)),
+            Kind::N48 => self.n48.prefetch(h(n.index)),
+            Kind::N256 => self.n256.prefetch(h(n.index)),
+        }
+    }
+
     /// Every child of `n` in key order.
     pub(super) fn children(&self, n: NodeId) -> impl Iterator<Item = (u8, Child)> + '_ {
         let mut next = 0u16;
