@@ -1,15 +1,16 @@
 //! `memkv build`: key file in, frozen file out, in memory bounded by `--memory`.
 //!
-//! Presorted input streams straight into the file builder. Other input goes
-//! through `memkv_frozen`'s external sorter first. The sorter only knows a
-//! last-wins policy and does not report input lines, so each key is pushed
-//! *tagged* with its line number (see [`tag`]): equal keys then come out of the
-//! sort in input order, and one [`Dedup`] step applies every `--dups` policy and
-//! names both lines of a duplicate, for sorted and unsorted input alike.
+//! Presorted input streams straight into the file builder, through one [`Dedup`]
+//! step that checks the order and applies `--dups`. Other input goes through
+//! `memkv_frozen`'s external sorter, which applies `--dups` itself (equal keys
+//! leave the sort in input order, across spilled runs) and reports the input
+//! positions of a rejected duplicate, which [`Lines`] turns back into line
+//! numbers.
 
 use std::cmp::Ordering;
 use std::path::Path;
 
+use memkv_core::Error;
 use memkv_frozen::{DuplicatePolicy, ExternalSorter, FrozenLayer, FrozenLayerBuilder, SortOptions};
 
 use crate::args::{BuildArgs, Dups};
@@ -38,9 +39,9 @@ pub fn build(args: &BuildArgs, progress: Progress) -> Result<Built, CliError> {
     };
     let reading = progress.bytes("reading");
     let mut reader = KeyReader::open(&args.input, format, reading.clone())?;
-    let mut dedup = Dedup::new(args.dups, args.presorted, reader.name().to_string());
-    let (mut builder, records) = if args.presorted {
+    let (builder, records) = if args.presorted {
         let mut builder = create(&args.output)?;
+        let mut dedup = Dedup::new(args.dups, reader.name().to_string());
         let mut records = 0u64;
         while let Some(record) = reader.next_record()? {
             records += 1;
@@ -48,13 +49,19 @@ pub fn build(args: &BuildArgs, progress: Progress) -> Result<Built, CliError> {
                 insert(&mut builder, &done, &args.output)?;
             }
         }
+        if let Some(last) = dedup.finish() {
+            insert(&mut builder, &last, &args.output)?;
+        }
         reading.finish_and_clear();
         (builder, records)
     } else {
         let options = SortOptions {
             memory_budget: args.memory,
-            // Tags make every pushed key distinct; `Dedup` applies the policy.
-            duplicates: DuplicatePolicy::Reject,
+            duplicates: match args.dups {
+                Dups::Error => DuplicatePolicy::Reject,
+                Dups::First => DuplicatePolicy::FirstWins,
+                Dups::Last => DuplicatePolicy::LastWins,
+            },
             temp_dir: args.temp_dir.clone(),
         };
         let spill = args
@@ -62,11 +69,11 @@ pub fn build(args: &BuildArgs, progress: Progress) -> Result<Built, CliError> {
             .as_deref()
             .unwrap_or(Path::new("the temporary directory"));
         let mut sorter = ExternalSorter::new(options);
-        let mut tagged = Vec::new();
+        let mut lines = Lines::default();
         while let Some(record) = reader.next_record()? {
-            tag(&record.key, record.line, &mut tagged);
+            lines.push(sorter.len(), record.line);
             sorter
-                .push(&tagged, record.value)
+                .push(&record.key, record.value)
                 .map_err(|e| CliError::at(spill, e))?;
         }
         reading.finish_and_clear();
@@ -76,20 +83,24 @@ pub fn build(args: &BuildArgs, progress: Progress) -> Result<Built, CliError> {
         }
         let mut builder = create(&args.output)?;
         let writing = progress.records("writing", records);
-        for entry in sorter.finish().map_err(|e| CliError::at(spill, e))? {
-            let (tagged, value) = entry.map_err(|e| CliError::at(spill, e))?;
-            let (key, line) = untag(&tagged);
+        let mut sorted = sorter.finish().map_err(|e| CliError::at(spill, e))?;
+        while let Some(entry) = sorted.next() {
+            let (key, value) = match entry {
+                Ok(entry) => entry,
+                Err(Error::DuplicateKey { index, key }) => {
+                    let first = sorted.position().map_or(0, |p| lines.line(p));
+                    return Err(repeated(reader.name(), lines.line(index), &key, first));
+                }
+                Err(e) => return Err(CliError::at(spill, e)),
+            };
             writing.inc(1);
-            if let Some(done) = dedup.push(Record { key, value, line })? {
-                insert(&mut builder, &done, &args.output)?;
-            }
+            builder
+                .insert(&key, value)
+                .map_err(|e| CliError::at(&args.output, e))?;
         }
         writing.finish_and_clear();
         (builder, records)
     };
-    if let Some(last) = dedup.finish() {
-        insert(&mut builder, &last, &args.output)?;
-    }
     if builder.is_empty() {
         return Err(empty(&reader));
     }
@@ -129,11 +140,51 @@ fn empty(reader: &KeyReader) -> CliError {
     ))
 }
 
-/// Resolves repeated keys in a stream of records sorted by (key, line), and
-/// checks that order for presorted input.
+/// The error for `key` on line `line` repeating line `first`.
+fn repeated(input: &str, line: u64, key: &[u8], first: u64) -> CliError {
+    CliError::failure(format!(
+        "{input} line {line}: key {} repeats line {first}: remove the duplicate, or pass \
+         --dups first or --dups last",
+        escape(key)
+    ))
+}
+
+/// Maps the input positions the sorter reports (0 for the first record) back to
+/// line numbers. Only blank lines make the two drift apart, so only the points
+/// where they do are kept.
+#[derive(Debug, Default)]
+struct Lines {
+    /// `(position, line)` of each record after which the offset changed.
+    breaks: Vec<(u64, u64)>,
+}
+
+impl Lines {
+    /// Records that the record at `position` is on line `line`.
+    fn push(&mut self, position: u64, line: u64) {
+        let expected = match self.breaks.last() {
+            Some(&(p, l)) => l + (position - p),
+            None => position + 1,
+        };
+        if line != expected {
+            self.breaks.push((position, line));
+        }
+    }
+
+    /// The line of the record at `position`.
+    fn line(&self, position: u64) -> u64 {
+        match self.breaks.partition_point(|&(p, _)| p <= position) {
+            0 => position + 1,
+            i => {
+                let (p, l) = self.breaks[i - 1];
+                l + (position - p)
+            }
+        }
+    }
+}
+
+/// Resolves repeated keys in presorted input, and checks its order.
 struct Dedup {
     policy: Dups,
-    presorted: bool,
     /// The input's name, for messages.
     input: String,
     /// The record with the largest key so far, held back until a larger key
@@ -142,10 +193,9 @@ struct Dedup {
 }
 
 impl Dedup {
-    fn new(policy: Dups, presorted: bool, input: String) -> Dedup {
+    fn new(policy: Dups, input: String) -> Dedup {
         Dedup {
             policy,
-            presorted,
             input,
             pending: None,
         }
@@ -160,36 +210,27 @@ impl Dedup {
         match record.key.cmp(&pending.key) {
             Ordering::Greater => Ok(self.pending.replace(record)),
             Ordering::Equal => match self.policy {
-                Dups::Error => Err(CliError::failure(format!(
-                    "{} line {}: key {} repeats line {}: remove the duplicate, or pass \
-                     --dups first or --dups last",
-                    self.input,
+                Dups::Error => Err(repeated(
+                    &self.input,
                     record.line,
-                    escape(&record.key),
-                    pending.line
-                ))),
+                    &record.key,
+                    pending.line,
+                )),
                 Dups::First => Ok(None),
                 Dups::Last => {
                     *pending = record;
                     Ok(None)
                 }
             },
-            // Only presorted input can go backwards: the sort emits keys in order.
-            Ordering::Less => {
-                debug_assert!(
-                    self.presorted,
-                    "the external sort emitted keys out of order"
-                );
-                Err(CliError::failure(format!(
-                    "{} line {}: key {} sorts before key {} on line {}: the input is not \
+            Ordering::Less => Err(CliError::failure(format!(
+                "{} line {}: key {} sorts before key {} on line {}: the input is not \
                      sorted byte-wise; drop --presorted, or sort it with `LC_ALL=C sort`",
-                    self.input,
-                    record.line,
-                    escape(&record.key),
-                    escape(&pending.key),
-                    pending.line
-                )))
-            }
+                self.input,
+                record.line,
+                escape(&record.key),
+                escape(&pending.key),
+                pending.line
+            ))),
         }
     }
 
@@ -199,68 +240,21 @@ impl Dedup {
     }
 }
 
-/// Writes into `out` a sort key for `key` on input line `line`: tagged keys sort
-/// by key, then by line. The key is made prefix-free by doubling its zero bytes
-/// as `00 FF` and ending it with `00 00`, so the line number that follows never
-/// competes with key bytes.
-fn tag(key: &[u8], line: u64, out: &mut Vec<u8>) {
-    out.clear();
-    for &b in key {
-        out.push(b);
-        if b == 0 {
-            out.push(0xff);
-        }
-    }
-    out.extend_from_slice(&[0, 0]);
-    out.extend_from_slice(&line.to_be_bytes());
-}
-
-/// Reverses [`tag`].
-fn untag(tagged: &[u8]) -> (Vec<u8>, u64) {
-    let mut key = Vec::with_capacity(tagged.len().saturating_sub(10));
-    let mut i = 0;
-    while i < tagged.len() {
-        let b = tagged[i];
-        if b == 0 && tagged.get(i + 1) == Some(&0) {
-            i += 2;
-            break;
-        }
-        key.push(b);
-        // A zero byte of the key was written as `00 FF`.
-        i += if b == 0 { 2 } else { 1 };
-    }
-    let mut line = [0u8; 8];
-    if let Some(tail) = tagged.get(i..i + 8) {
-        line.copy_from_slice(tail);
-    }
-    (key, u64::from_be_bytes(line))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use proptest::prelude::*;
 
-    proptest! {
-        #[test]
-        fn tags_round_trip(key in proptest::collection::vec(any::<u8>(), 0..20), line: u64) {
-            let mut t = Vec::new();
-            tag(&key, line, &mut t);
-            prop_assert_eq!(untag(&t), (key, line));
+    #[test]
+    fn positions_map_back_to_lines() {
+        let mut lines = Lines::default();
+        // Records on lines 1, 2, 5, 6, 9 (blank lines 3, 4, 7, 8).
+        for (position, line) in [(0, 1), (1, 2), (2, 5), (3, 6), (4, 9)] {
+            lines.push(position, line);
         }
-
-        #[test]
-        fn tags_sort_by_key_then_line(
-            a in proptest::collection::vec(prop_oneof![Just(0u8), Just(1), Just(255)], 0..6),
-            b in proptest::collection::vec(prop_oneof![Just(0u8), Just(1), Just(255)], 0..6),
-            la: u64,
-            lb: u64,
-        ) {
-            let (mut ta, mut tb) = (Vec::new(), Vec::new());
-            tag(&a, la, &mut ta);
-            tag(&b, lb, &mut tb);
-            prop_assert_eq!(ta.cmp(&tb), a.cmp(&b).then(la.cmp(&lb)));
-        }
+        assert_eq!(lines.breaks.len(), 2);
+        let found: Vec<u64> = (0..5).map(|p| lines.line(p)).collect();
+        assert_eq!(found, [1, 2, 5, 6, 9]);
+        assert_eq!(Lines::default().line(41), 42);
     }
 
     fn rec(key: &str, value: u64, line: u64) -> Record {
@@ -272,7 +266,7 @@ mod tests {
     }
 
     fn run(policy: Dups, records: &[Record]) -> Result<Vec<(String, u64)>, String> {
-        let mut d = Dedup::new(policy, true, "in".into());
+        let mut d = Dedup::new(policy, "in".into());
         let mut out = Vec::new();
         for r in records {
             if let Some(done) = d.push(r.clone()).map_err(|e| e.message)? {

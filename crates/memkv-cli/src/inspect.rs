@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use memkv_frozen::FrozenLayer;
+use memkv_frozen::{FrozenLayer, ValueLayout};
 use serde_json::json;
 
 use crate::error::CliError;
@@ -11,89 +11,64 @@ use crate::escape::escape;
 use crate::output::Output;
 use crate::query::open;
 
-/// The header fields `stats` reports, read from the bytes of an opened (so
-/// already validated) layer.
-///
-/// `memkv_frozen` exposes no accessor for them yet, so this reads the layout of
-/// format version 1 as `docs/FORMAT.md` documents it: a u32 version at byte 8,
-/// the value base at 40, the encoding code at 48 and the bit width at 49, all
-/// little-endian. `FrozenLayer::open` has already checked all of them.
-#[derive(Debug, PartialEq, Eq)]
-struct Header {
-    version: u32,
-    base: u64,
-    encoding: u8,
-    width: u8,
-}
-
-impl Header {
-    fn read(bytes: &[u8]) -> Option<Header> {
-        let version = u32::from_le_bytes(bytes.get(8..12)?.try_into().ok()?);
-        let base = u64::from_le_bytes(bytes.get(40..48)?.try_into().ok()?);
-        Some(Header {
-            version,
-            base,
-            encoding: *bytes.get(48)?,
-            width: *bytes.get(49)?,
-        })
-    }
-
-    /// How values are stored, in words.
-    fn values(&self) -> String {
-        match (self.encoding, self.width) {
-            (1, _) => format!(
-                "counting up from {} with the keys (stored in 0 bits)",
-                self.base
-            ),
-            (0, 0) => format!("all equal to {} (stored in 0 bits)", self.base),
-            (0, w) => format!("{} + a {w}-bit number per key", self.base),
-            (code, _) => format!("unknown encoding {code}"),
+/// How values are stored, in words.
+fn describe(values: ValueLayout) -> String {
+    match values {
+        ValueLayout::Counted { base } => {
+            format!("counting up from {base} with the keys (stored in 0 bits)")
         }
+        ValueLayout::Packed { base, bits: 0 } => format!("all equal to {base} (stored in 0 bits)"),
+        ValueLayout::Packed { base, bits } => format!("{base} + a {bits}-bit number per key"),
     }
 }
 
-/// `memkv stats FILE`.
+/// `memkv stats FILE`: the figures the file's header and footer record.
 pub fn stats(file: &Path, out: &mut Output) -> Result<bool, CliError> {
     let layer = open(file)?;
-    let bytes = layer.as_bytes();
-    let header = Header::read(bytes)
-        .ok_or_else(|| CliError::failure(format!("{}: header unreadable", file.display())))?;
-    let keys = layer.len() as u64;
-    let total = bytes.len() as u64;
-    let fst = layer.as_fst().as_bytes().len() as u64;
-    let per_key = if keys == 0 {
+    let info = layer.format_info();
+    let per_key = if info.keys == 0 {
         0.0
     } else {
-        total as f64 / keys as f64
+        info.file_bytes as f64 / info.keys as f64
     };
+    let (encoding, base, bits) = match info.values {
+        ValueLayout::Packed { base, bits } => ("packed", base, bits),
+        ValueLayout::Counted { base } => ("counted", base, 0),
+    };
+    let checksum = format!("{:08x}", info.checksum);
     let first = layer.first().map(|(k, _)| escape(&k));
     let last = layer.last().map(|(k, _)| escape(&k));
     if out.json() {
         out.object(&json!({
             "file": file.display().to_string(),
-            "keys": keys,
-            "file_bytes": total,
+            "keys": info.keys,
+            "file_bytes": info.file_bytes,
             "bytes_per_key": (per_key * 100.0).round() / 100.0,
-            "format_version": header.version,
-            "fst_bytes": fst,
-            "values": header.values(),
-            "value_base": header.base,
-            "value_bits": header.width,
+            "format_version": info.version,
+            "fst_bytes": info.fst_bytes,
+            "value_bytes": info.value_bytes,
+            "values": describe(info.values),
+            "value_encoding": encoding,
+            "value_base": base,
+            "value_bits": bits,
+            "checksum_crc32": checksum,
             "first_key": first,
             "last_key": last,
         }))?;
     } else {
         let rows = [
             ("file", file.display().to_string()),
-            ("keys", keys.to_string()),
-            ("file bytes", total.to_string()),
+            ("keys", info.keys.to_string()),
+            ("file bytes", info.file_bytes.to_string()),
             ("bytes/key", format!("{per_key:.2}")),
             (
                 "format",
-                format!("memkv frozen layer, version {}", header.version),
+                format!("memkv frozen layer, version {}", info.version),
             ),
-            ("fst bytes", fst.to_string()),
-            ("values", header.values()),
+            ("fst bytes", info.fst_bytes.to_string()),
+            ("value bytes", info.value_bytes.to_string()),
+            ("values", describe(info.values)),
+            ("checksum", format!("{checksum} (CRC-32)")),
             ("first key", first.unwrap_or_default()),
             ("last key", last.unwrap_or_default()),
         ];
@@ -104,9 +79,9 @@ pub fn stats(file: &Path, out: &mut Output) -> Result<bool, CliError> {
     Ok(true)
 }
 
-/// `memkv verify FILE`: the checksum and header (checked by opening), then every
-/// key: strictly increasing, each found again at its own position, as many as
-/// the header counts.
+/// `memkv verify FILE`: the checksum, header and FST structure (checked by
+/// opening), then every key: strictly increasing, each found again at its own
+/// position, as many as the header counts.
 pub fn verify(file: &Path, out: &mut Output) -> Result<bool, CliError> {
     let layer = open(file)?;
     let damaged = |what: String| {
@@ -121,7 +96,7 @@ pub fn verify(file: &Path, out: &mut Output) -> Result<bool, CliError> {
         out.object(&json!({ "file": file.display().to_string(), "ok": true, "keys": keys }))?;
     } else {
         out.line(format_args!(
-            "{}: ok ({keys} keys; checksum, header and key order verified)",
+            "{}: ok ({keys} keys; checksum, header, FST structure and key order verified)",
             file.display()
         ))?;
     }
@@ -167,14 +142,22 @@ mod tests {
     use super::*;
 
     #[test]
-    fn header_fields_match_the_layer() {
+    fn values_are_described() {
         let layer = FrozenLayer::from_sorted_iter([("a", 5), ("b", 6), ("c", 7)]).unwrap();
-        let h = Header::read(layer.as_bytes()).unwrap();
-        assert_eq!((h.version, h.encoding, h.base), (1, 1, 5));
-        assert!(h.values().starts_with("counting up from 5"));
+        assert_eq!(
+            describe(layer.format_info().values),
+            "counting up from 5 with the keys (stored in 0 bits)"
+        );
         let layer = FrozenLayer::from_sorted_iter([("a", 9), ("b", 2)]).unwrap();
-        let h = Header::read(layer.as_bytes()).unwrap();
-        assert_eq!((h.encoding, h.base, h.width), (0, 2, 3));
+        assert_eq!(
+            describe(layer.format_info().values),
+            "2 + a 3-bit number per key"
+        );
+        let layer = FrozenLayer::from_sorted_iter([("a", 4), ("b", 4)]).unwrap();
+        assert_eq!(
+            describe(layer.format_info().values),
+            "all equal to 4 (stored in 0 bits)"
+        );
         check_structure(&layer).unwrap();
     }
 }

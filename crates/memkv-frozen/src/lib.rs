@@ -39,6 +39,7 @@
 mod atomic;
 mod build;
 mod format;
+mod info;
 mod layer;
 #[allow(unsafe_code)]
 mod mmap;
@@ -46,9 +47,11 @@ mod range;
 mod search;
 mod sort;
 mod storage;
+mod validate;
 mod values;
 
 pub use build::FrozenLayerBuilder;
+pub use info::{FormatInfo, ValueLayout};
 pub use layer::FrozenLayer;
 pub use range::FrozenRange;
 pub use search::FrozenSearch;

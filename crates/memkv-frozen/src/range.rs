@@ -93,8 +93,11 @@ impl Iterator for FrozenRange<'_> {
         }
         let layer = self.layer;
         let back = self.back;
+        let front = self.front;
         let (key, ordinal) = match self.stream().next() {
-            Some((key, out)) if out.value() < back => (key.to_vec(), out.value()),
+            Some((key, out)) if out.value() == front && out.value() < back => {
+                (key.to_vec(), out.value())
+            }
             // Only a damaged FST ends early or yields ordinals out of step.
             _ => {
                 self.front = back;

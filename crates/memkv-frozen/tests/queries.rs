@@ -81,6 +81,14 @@ proptest! {
         let layer = FrozenLayer::from_unsorted(entries.iter().map(|(k, v)| (k, *v)), &options).unwrap();
         prop_assert_eq!(layer.iter().collect::<Vec<_>>(), last_wins.into_iter().collect::<Vec<_>>());
 
+        let mut first_wins = Model::new();
+        for (k, v) in &entries {
+            first_wins.entry(k.clone()).or_insert(*v);
+        }
+        let options = SortOptions::with_budget(budget).duplicates(DuplicatePolicy::FirstWins);
+        let layer = FrozenLayer::from_unsorted(entries.iter().map(|(k, v)| (k, *v)), &options).unwrap();
+        prop_assert_eq!(layer.iter().collect::<Vec<_>>(), first_wins.into_iter().collect::<Vec<_>>());
+
         let reject = SortOptions::with_budget(budget);
         let result = FrozenLayer::from_unsorted(entries.iter().map(|(k, v)| (k, *v)), &reject);
         // The merge meets keys in order, so the smallest repeated key is reported,
@@ -303,4 +311,36 @@ fn an_unopened_file_build_reports_its_length() {
             .as_bytes()
             .len() as u64
     );
+}
+
+/// Repeats of one key spread over many spilled runs: the first (or last) pushed
+/// wins, and `position` names the occurrence kept.
+#[test]
+fn first_and_last_wins_hold_across_spilled_runs() {
+    let keys =
+        |round: u64| (0..50u64).map(move |i| (format!("key{:02}", (i * 7) % 50), round * 100 + i));
+    for (policy, round) in [
+        (DuplicatePolicy::FirstWins, 0u64),
+        (DuplicatePolicy::LastWins, 5),
+    ] {
+        let mut sorter = ExternalSorter::new(SortOptions::with_budget(256).duplicates(policy));
+        for r in 0..6 {
+            for (k, v) in keys(r) {
+                sorter.push(k, v).unwrap();
+            }
+        }
+        assert!(sorter.spilled_runs() >= 6, "{} runs", sorter.spilled_runs());
+        let mut sorted = sorter.finish().unwrap();
+        let mut n = 0;
+        while let Some(entry) = sorted.next() {
+            let (key, value) = entry.unwrap();
+            let i: u64 = std::str::from_utf8(&key[3..]).unwrap().parse().unwrap();
+            // Key `i` is pushed at step `j` of every round, with `j * 7 % 50 == i`.
+            let j = (0..50).find(|j| j * 7 % 50 == i).unwrap();
+            assert_eq!(value, round * 100 + j, "{policy:?} {i}");
+            assert_eq!(sorted.position(), Some(round * 50 + j), "{policy:?} {i}");
+            n += 1;
+        }
+        assert_eq!(n, 50);
+    }
 }
