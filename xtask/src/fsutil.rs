@@ -1,59 +1,25 @@
 //! Writing files atomically: a temporary file in the same directory, fsync, rename,
 //! so a crash never leaves a half-written dataset or report under the final name.
 
-use std::fs::{self, File};
+use std::fs::File;
 use std::io::{self, BufWriter};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use anyhow::Context;
-
-/// The temporary sibling of `path` used while it is written.
-pub fn temp_path(path: &Path) -> PathBuf {
-    let mut name = path.file_name().unwrap_or_default().to_os_string();
-    name.push(format!(".{}.tmp", std::process::id()));
-    path.with_file_name(name)
-}
-
-/// Writes `path` atomically with the bytes produced by `fill`.
+/// Writes `path` atomically with the bytes produced by `fill`
+/// ([`memkv_measure::files::write_atomic`]).
 pub fn write_atomic(
     path: &Path,
     fill: impl FnOnce(&mut BufWriter<File>) -> io::Result<()>,
 ) -> anyhow::Result<()> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    }
-    // Renaming over a device or a directory would replace it: refuse.
-    if let Ok(meta) = fs::symlink_metadata(path) {
-        if !meta.is_file() {
-            anyhow::bail!("{} exists and is not a regular file", path.display());
-        }
-    }
-    let tmp = temp_path(path);
-    let result = (|| -> io::Result<()> {
-        let mut out = BufWriter::with_capacity(1 << 20, File::create(&tmp)?);
-        fill(&mut out)?;
-        let file = out.into_inner().map_err(|e| e.into_error())?;
-        file.sync_all()?;
-        fs::rename(&tmp, path)?;
-        sync_parent(path)
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    result.with_context(|| format!("writing {}", path.display()))
+    Ok(memkv_measure::files::write_atomic(path, fill)?)
 }
 
-/// Makes a rename durable by syncing the directory that holds `path`.
-pub fn sync_parent(path: &Path) -> io::Result<()> {
-    match path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        Some(dir) => File::open(dir)?.sync_all(),
-        None => Ok(()),
-    }
-}
+pub use memkv_measure::files::sync_parent;
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs;
     use std::io::Write;
 
     #[test]

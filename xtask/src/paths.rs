@@ -11,13 +11,8 @@ pub fn project_root() -> PathBuf {
         .to_path_buf()
 }
 
-/// `datasets/`: generated and downloaded data (git-ignored) and their manifests.
+/// `datasets/`: generated and downloaded data (git-ignored) and their manifests
+/// (the folder [`memkv_measure::dataset`] resolves datasets in).
 pub fn datasets_dir() -> PathBuf {
-    project_root().join("datasets")
-}
-
-/// `../shared/datasets` next to the workspace: real key sets, present on the
-/// project's development machines only.
-pub fn shared_datasets_dir() -> PathBuf {
-    project_root().join("..").join("shared").join("datasets")
+    memkv_measure::dataset::datasets_dir()
 }

@@ -47,3 +47,49 @@ pub fn check_jemalloc_is_global() -> Result<(), String> {
     }
     Ok(())
 }
+
+/// Watches `stats.allocated` from a background thread while a structure is built, to
+/// find the highest figure reached on the way (a store that compacts in the
+/// background can hold far more during its load than once it settles).
+///
+/// The figure is sampled, so a spike shorter than the interval can be missed; the
+/// merges and flushes that make a load's peak last much longer than that.
+#[derive(Debug)]
+pub struct PeakSampler {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: std::thread::JoinHandle<Result<u64, String>>,
+}
+
+impl PeakSampler {
+    /// The interval between two samples.
+    pub const INTERVAL: std::time::Duration = std::time::Duration::from_millis(2);
+
+    /// Starts sampling.
+    pub fn start() -> PeakSampler {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let stop = std::sync::Arc::new(AtomicBool::new(false));
+        let flag = std::sync::Arc::clone(&stop);
+        let thread = std::thread::spawn(move || {
+            let mut peak = 0u64;
+            loop {
+                epoch::advance().map_err(|e| format!("jemalloc epoch: {e}"))?;
+                let now = stats::allocated::read()
+                    .map_err(|e| format!("jemalloc stats.allocated: {e}"))?;
+                peak = peak.max(now as u64);
+                if flag.load(Ordering::Acquire) {
+                    return Ok(peak);
+                }
+                std::thread::sleep(PeakSampler::INTERVAL);
+            }
+        });
+        PeakSampler { stop, thread }
+    }
+
+    /// Stops sampling and returns the highest `stats.allocated` seen.
+    pub fn finish(self) -> Result<u64, String> {
+        self.stop.store(true, std::sync::atomic::Ordering::Release);
+        self.thread
+            .join()
+            .map_err(|_| "the peak sampling thread panicked".to_owned())?
+    }
+}

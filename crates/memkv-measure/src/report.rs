@@ -45,6 +45,11 @@ pub struct ImplResult {
     pub keys: Option<u64>,
     /// jemalloc's allocated bytes after the build minus before it.
     pub bytes: Option<u64>,
+    /// The highest allocated figure during the build minus the one before it,
+    /// sampled (see [`crate::memory::PeakSampler`]). Carried from the measuring
+    /// process to the parent, but not part of the published JSON shape.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peak_bytes: Option<u64>,
     /// `bytes / keys`.
     pub bytes_per_key: Option<f64>,
     /// What the structure's own `memory_usage()` says.
@@ -73,6 +78,7 @@ impl ImplResult {
             name: name.into(),
             keys: None,
             bytes: None,
+            peak_bytes: None,
             bytes_per_key: None,
             self_reported_bytes: None,
             build_keys_per_s: None,
@@ -103,8 +109,38 @@ impl Report {
             .find(|r| r.name == crate::registry::BASELINE && r.verified)
     }
 
-    /// The JSON text (pretty-printed).
+    /// The JSON text (pretty-printed), in the published shape (without the
+    /// build peaks).
     pub fn to_json(&self) -> String {
-        serde_json::to_string_pretty(self).expect("a report always serializes")
+        let mut published = self.clone();
+        for r in &mut published.results {
+            r.peak_bytes = None;
+        }
+        serde_json::to_string_pretty(&published).expect("a report always serializes")
+    }
+
+    /// One line per structure whose memory during the build rose above its final
+    /// figure by more than 5%: the peak in bytes/key and against the baseline's final
+    /// bytes/key. Stores that compact in the background are judged by this peak.
+    pub fn peak_lines(&self) -> Vec<String> {
+        let baseline = self.baseline().and_then(|b| b.bytes_per_key);
+        self.results
+            .iter()
+            .filter_map(|r| {
+                let (peak, bytes, keys) = (r.peak_bytes?, r.bytes?, r.keys?);
+                if keys == 0 || (peak as f64) <= bytes as f64 * 1.05 {
+                    return None;
+                }
+                let per_key = peak as f64 / keys as f64;
+                let vs = baseline
+                    .map(|b| format!(" ({:.2}x {} final)", per_key / b, crate::registry::BASELINE))
+                    .unwrap_or_default();
+                Some(format!(
+                    "  {}: peak during the build {per_key:.1} bytes/key{vs}, {:.1} once built",
+                    r.name,
+                    bytes as f64 / keys as f64
+                ))
+            })
+            .collect()
     }
 }

@@ -93,10 +93,12 @@ fn try_measure<S: Subject>(
     let n = w.len();
     phase(Phase::Build);
     let before = memory::allocated()?;
+    let sampler = memory::PeakSampler::start();
     let start = Instant::now();
     let s = build(w)?;
     let build_time = start.elapsed();
     let after = memory::allocated()?;
+    let peak = sampler.finish()?.max(after);
     let bytes = after
         .checked_sub(before)
         .ok_or_else(|| format!("allocated bytes shrank during the build ({before} -> {after})"))?;
@@ -185,6 +187,7 @@ fn try_measure<S: Subject>(
         name: name.to_owned(),
         keys: Some(n as u64),
         bytes: Some(bytes),
+        peak_bytes: Some(peak - before),
         bytes_per_key: Some(if n == 0 { 0.0 } else { bytes as f64 / n as f64 }),
         self_reported_bytes,
         build_keys_per_s: Some(rate(n, build_time)),

@@ -8,6 +8,7 @@ fn ok(name: &str, bytes: u64, rates: [Option<f64>; 5], self_reported: Option<u64
         name: name.to_owned(),
         keys: Some(1_000_000),
         bytes: Some(bytes),
+        peak_bytes: Some(bytes),
         bytes_per_key: Some(bytes as f64 / 1e6),
         self_reported_bytes: self_reported,
         build_keys_per_s: rates[0],
@@ -117,7 +118,13 @@ fn json_has_exactly_the_published_shape() {
     assert_eq!(json["results"][0]["impl"], "BTreeMap");
     // And it reads back.
     let back: Report = serde_json::from_value(json).unwrap();
-    assert_eq!(back.results[0], fixed_report().results[0]);
+    let mut sent = fixed_report().results[0].clone();
+    sent.peak_bytes = None;
+    assert_eq!(back.results[0], sent);
+    // The measuring process hands its build peak to the parent in the same type.
+    let carried: ImplResult =
+        serde_json::from_str(&serde_json::to_string(&fixed_report().results[0]).unwrap()).unwrap();
+    assert_eq!(carried, fixed_report().results[0]);
 }
 
 #[test]
@@ -137,4 +144,33 @@ fn svg_chart_has_a_bar_and_label_per_passing_implementation() {
     }
     // Every element that opens is closed.
     assert_eq!(svg.matches("<text").count(), svg.matches("</text>").count());
+}
+
+#[test]
+fn build_peaks_are_reported_but_not_published() {
+    let mut report = fixed_report();
+    let last = report
+        .results
+        .iter()
+        .rposition(|r| r.bytes.is_some())
+        .unwrap();
+    let keys = report.results[last].keys.unwrap();
+    let bytes = report.results[last].bytes.unwrap();
+    report.results[last].peak_bytes = Some(bytes * 3);
+    let lines = report.peak_lines();
+    assert_eq!(
+        lines.len(),
+        1,
+        "only the structure whose peak exceeds its final size"
+    );
+    let name = &report.results[last].name;
+    let per_key = format!("{:.1} bytes/key", (bytes * 3) as f64 / keys as f64);
+    assert!(
+        lines[0].contains(name.as_str()) && lines[0].contains(&per_key),
+        "{lines:?}"
+    );
+    assert!(
+        !report.to_json().contains("peak"),
+        "peaks are not in the JSON shape"
+    );
 }
