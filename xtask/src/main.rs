@@ -3,7 +3,8 @@
 //! - `bench-memory`: the project's main job, the memory and speed comparison of
 //!   every map (each measured in its own `memkv-measure` child process);
 //! - `dataset synth urls | fetch urls | stats`: the datasets it runs on;
-//! - `freeze`: indexes a key file into a frozen-layer file.
+//! - `freeze`: indexes a key file into a frozen-layer file;
+//! - `docs`: writes the crate docs' "When to Use What" table from `docs/results/`.
 //!
 //! Run through the `cargo xtask` alias of `.cargo/config.toml`, which builds this
 //! crate with the `xtask` profile.
@@ -13,6 +14,7 @@
 mod bench;
 mod child;
 mod dataset;
+mod docs;
 mod fetch;
 mod freeze;
 mod fsutil;
@@ -48,6 +50,12 @@ enum Command {
         /// What a repeated key does: `error` stops, `last` keeps the last value.
         #[arg(long, value_enum, default_value_t = Dups::Error)]
         dups: Dups,
+    },
+    /// Rewrites the crate docs' "When to Use What" table from docs/results/*.json.
+    Docs {
+        /// Only check that the committed table is up to date.
+        #[arg(long)]
+        check: bool,
     },
     /// Makes, downloads or describes datasets.
     Dataset {
@@ -124,6 +132,7 @@ fn main() -> anyhow::Result<()> {
             memory,
             dups,
         } => freeze::run(&input, &output, memory, dups == Dups::Last),
+        Command::Docs { check } => docs::run(check),
         Command::Dataset { command } => match command {
             DatasetCommand::Synth {
                 kind: SynthKind::Urls(args),

@@ -1,4 +1,8 @@
-//! MemKV: ordered maps for very large sets of string keys, in as little memory as
+#![doc = include_str!("when_to_use.md")]
+//!
+//! # MemKV
+//!
+//! Ordered maps for very large sets of string keys, in as little memory as
 //! possible.
 //!
 //! This crate is the public face of the workspace: it re-exports the maps of the
@@ -46,8 +50,8 @@ pub use memkv_core::{
     SharedMap, SimpleKV,
 };
 pub use memkv_frozen::{
-    DuplicatePolicy, ExternalSorter, FrozenLayer, FrozenLayerBuilder, FrozenRange, FrozenSearch,
-    SortOptions, SortedEntries,
+    DuplicatePolicy, ExternalSorter, FormatInfo, FrozenLayer, FrozenLayerBuilder, FrozenRange,
+    FrozenSearch, SortOptions, SortedEntries, ValueLayout,
 };
 pub use memkv_hybrid::{HybridConfig, HybridRange, HybridStats, HybridStore};
 
