@@ -63,6 +63,27 @@ pub(crate) fn lower_bound16(keys: &[u8; 16], len: usize, byte: u8) -> usize {
     }
 }
 
+/// [`find_byte`] on the first `len` bytes of a small node's `N`-byte key array:
+/// a Node16's whole array is searched with SSE2 (the tail masked off), whatever
+/// `len` is; shorter arrays use the scalar loop on their occupied bytes.
+#[inline]
+pub(crate) fn find_in<const N: usize>(keys: &[u8; N], len: usize, byte: u8) -> Option<usize> {
+    match <&[u8; 16]>::try_from(&keys[..]) {
+        Ok(all) => find_byte16(all, len, byte),
+        Err(_) => find_byte(&keys[..len], byte),
+    }
+}
+
+/// [`lower_bound`] on the first `len` bytes of a small node's `N`-byte key array
+/// (see [`find_in`]).
+#[inline]
+pub(crate) fn lower_bound_in<const N: usize>(keys: &[u8; N], len: usize, byte: u8) -> usize {
+    match <&[u8; 16]>::try_from(&keys[..]) {
+        Ok(all) => lower_bound16(all, len, byte),
+        Err(_) => lower_bound(&keys[..len], byte),
+    }
+}
+
 /// The portable versions.
 pub(crate) mod scalar {
     /// See [`super::find_byte`].

@@ -248,32 +248,32 @@ impl<V, P: Policy, const N: usize> Inner<V, P> for Sorted<V, P, N> {
         self.count() + usize::from(self.has_end) < N
     }
     fn find(&self, b: u8) -> Option<&Child<V, P>> {
-        let i = node_search::find_byte(self.keys(), b)?;
+        let i = node_search::find_in(&self.keys, self.count(), b)?;
         self.children[i].as_ref()
     }
     fn find_slot(&mut self, b: u8) -> Option<&mut Option<Child<V, P>>> {
-        let i = node_search::find_byte(self.keys(), b)?;
+        let i = node_search::find_in(&self.keys, self.count(), b)?;
         Some(&mut self.children[i])
     }
     fn next_after(&self, after: Option<u8>) -> Option<(u8, &Child<V, P>)> {
         let i = match after {
             None => 0,
             Some(u8::MAX) => return None,
-            Some(a) => node_search::lower_bound(self.keys(), a + 1),
+            Some(a) => node_search::lower_bound_in(&self.keys, self.count(), a + 1),
         };
         (i < self.count()).then(|| self.child_at(i))
     }
     fn prev_before(&self, before: Option<u8>) -> Option<(u8, &Child<V, P>)> {
         let i = match before {
             None => self.count(),
-            Some(b) => node_search::lower_bound(self.keys(), b),
+            Some(b) => node_search::lower_bound_in(&self.keys, self.count(), b),
         };
         (i > 0).then(|| self.child_at(i - 1))
     }
     fn add(&mut self, b: u8, child: Child<V, P>) {
         let n = self.count();
         debug_assert!(self.has_room() && self.find(b).is_none());
-        let i = node_search::lower_bound(self.keys(), b);
+        let i = node_search::lower_bound_in(&self.keys, self.count(), b);
         self.keys.copy_within(i..n, i + 1);
         self.keys[i] = b;
         self.children[i..=n].rotate_right(1);
@@ -281,7 +281,7 @@ impl<V, P: Policy, const N: usize> Inner<V, P> for Sorted<V, P, N> {
         self.count += 1;
     }
     fn take(&mut self, b: u8) -> Option<Child<V, P>> {
-        let i = node_search::find_byte(self.keys(), b)?;
+        let i = node_search::find_in(&self.keys, self.count(), b)?;
         let n = self.count();
         let child = self.children[i].take();
         self.keys.copy_within(i + 1..n, i);

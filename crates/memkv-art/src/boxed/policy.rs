@@ -26,6 +26,13 @@ pub(crate) trait Strings: 'static {
     fn alloc(store: &mut Self::Store, parts: &[&[u8]]) -> Self::Str;
     /// The bytes of `s`.
     fn get<'a>(store: &'a Self::Store, s: &'a Self::Str) -> &'a [u8];
+    /// `Some(len of s)` when `rest` starts with `s`. The lookup loop calls this at
+    /// every level, so policies with inline strings answer without a `memcmp` call.
+    #[inline]
+    fn match_prefix(store: &Self::Store, s: &Self::Str, rest: &[u8]) -> Option<usize> {
+        let p = Self::get(store, s);
+        rest.starts_with(p).then_some(p.len())
+    }
     /// Releases `s`.
     fn free(store: &mut Self::Store, s: Self::Str);
     /// Heap bytes owned by the handle itself (not by the store).
@@ -36,6 +43,20 @@ pub(crate) trait Strings: 'static {
     fn in_store(s: &Self::Str) -> bool;
     /// Live items of the store, when the store counts them.
     fn store_items(store: &Self::Store) -> Option<usize>;
+}
+
+/// `Some(len)` when `rest` starts with the first `len` (at most 8) bytes of `mine`
+/// (little-endian), compared as one masked word when `rest` has 8 bytes to load.
+#[inline(always)]
+fn word_prefix_match(mine: [u8; 8], len: usize, rest: &[u8]) -> Option<usize> {
+    debug_assert!(len <= 8);
+    match rest.first_chunk::<8>() {
+        Some(head) => {
+            let mask = ((1u128 << (8 * len)) - 1) as u64;
+            ((u64::from_le_bytes(*head) ^ u64::from_le_bytes(mine)) & mask == 0).then_some(len)
+        }
+        None => rest.starts_with(&mine[..len]).then_some(len),
+    }
 }
 
 /// Strings of at most this many bytes are stored inside an [`OwnedStr`].
@@ -87,10 +108,24 @@ impl Strings for OwnedStrings {
             data,
         }
     }
+    #[inline]
     fn get<'a>(_: &'a (), s: &'a OwnedStr) -> &'a [u8] {
         match s {
             OwnedStr::Inline { len, data } => &data[..usize::from(*len)],
             OwnedStr::Heap(b) => b,
+        }
+    }
+    #[inline(always)]
+    fn match_prefix(_: &(), s: &OwnedStr, rest: &[u8]) -> Option<usize> {
+        match s {
+            OwnedStr::Inline { len, data } if *len <= 8 => {
+                let head = *data.first_chunk::<8>().expect("22 inline bytes");
+                word_prefix_match(head, usize::from(*len), rest)
+            }
+            s => {
+                let p = Self::get(&(), s);
+                rest.starts_with(p).then_some(p.len())
+            }
         }
     }
     fn free(_: &mut (), s: OwnedStr) {
@@ -187,11 +222,21 @@ impl Strings for ArenaStrings {
             }
         }
     }
+    #[inline]
     fn get<'a>(store: &'a ByteArena, s: &'a ArenaStr) -> &'a [u8] {
         match s.kind {
             Kind::Ref => store.get(data_ref(s)),
             inline => &s.data[..inline as usize],
         }
+    }
+    #[inline(always)]
+    fn match_prefix(store: &ByteArena, s: &ArenaStr, rest: &[u8]) -> Option<usize> {
+        if s.kind == Kind::Ref {
+            return match_arena_prefix(store, s, rest);
+        }
+        let mut mine = [0u8; 8];
+        mine[..6].copy_from_slice(&s.data);
+        word_prefix_match(mine, s.kind as usize, rest)
     }
     fn free(store: &mut ByteArena, s: ArenaStr) {
         if s.kind == Kind::Ref {
@@ -210,6 +255,14 @@ impl Strings for ArenaStrings {
     fn store_items(store: &ByteArena) -> Option<usize> {
         Some(store.len())
     }
+}
+
+/// [`ArenaStrings::match_prefix`] for a string in the arena: out of line, so the
+/// inline case stays small enough to inline into the lookup loop.
+#[inline(never)]
+fn match_arena_prefix(store: &ByteArena, s: &ArenaStr, rest: &[u8]) -> Option<usize> {
+    let p = store.get(data_ref(s));
+    rest.starts_with(p).then_some(p.len())
 }
 
 fn data_ref(s: &ArenaStr) -> DataRef {

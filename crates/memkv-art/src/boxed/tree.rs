@@ -28,9 +28,23 @@ impl<V, P: Policy> Drop for RawArt<V, P> {
     }
 }
 
-/// Length of the longest common prefix of `a` and `b`.
+/// Length of the longest common prefix of `a` and `b`, eight bytes at a time (keys
+/// such as file paths share long prefixes).
 fn lcp(a: &[u8], b: &[u8]) -> usize {
-    a.iter().zip(b).take_while(|(x, y)| x == y).count()
+    let n = a.len().min(b.len());
+    let mut i = 0;
+    while let (Some(x), Some(y)) = (a[i..n].first_chunk::<8>(), b[i..n].first_chunk::<8>()) {
+        let diff = u64::from_le_bytes(*x) ^ u64::from_le_bytes(*y);
+        if diff != 0 {
+            return i + (diff.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    i + a[i..n]
+        .iter()
+        .zip(&b[i..n])
+        .take_while(|(x, y)| x == y)
+        .count()
 }
 
 /// The slot of the child under `b` of the inner node in `slot`, which the caller
@@ -82,11 +96,7 @@ impl<V, P: Policy> RawArt<V, P> {
         let mut depth = 0;
         loop {
             with_inner!(child, n => {
-                let prefix = self.bytes(n.prefix());
-                if !key[depth..].starts_with(prefix) {
-                    return None;
-                }
-                depth += prefix.len();
+                depth += P::S::match_prefix(&self.store, n.prefix(), &key[depth..])?;
                 if depth == key.len() {
                     return n.end();
                 }
@@ -105,11 +115,7 @@ impl<V, P: Policy> RawArt<V, P> {
         let mut depth = 0;
         loop {
             with_inner!(child, n => {
-                let p = P::S::get(store, n.prefix());
-                if !key[depth..].starts_with(p) {
-                    return None;
-                }
-                depth += p.len();
+                depth += P::S::match_prefix(store, n.prefix(), &key[depth..])?;
                 if depth == key.len() {
                     return n.end_mut();
                 }
@@ -133,31 +139,31 @@ impl<V, P: Policy> RawArt<V, P> {
                 return None;
             };
             let step = with_inner!(child, n => {
-                let p = P::S::get(store, n.prefix());
-                let m = lcp(p, &key[depth..]);
-                if m < p.len() {
-                    Step::SplitPrefix(m)
-                } else if depth + m == key.len() {
-                    depth += m;
-                    if n.end().is_none() && !n.has_room() {
-                        Step::Grow(None)
-                    } else {
-                        let old = n.set_end(value);
-                        self.len += usize::from(old.is_none());
-                        return old;
+                match P::S::match_prefix(store, n.prefix(), &key[depth..]) {
+                    None => Step::SplitPrefix(lcp(P::S::get(store, n.prefix()), &key[depth..])),
+                    Some(m) if depth + m == key.len() => {
+                        depth += m;
+                        if n.end().is_none() && !n.has_room() {
+                            Step::Grow(None)
+                        } else {
+                            let old = n.set_end(value);
+                            self.len += usize::from(old.is_none());
+                            return old;
+                        }
                     }
-                } else {
-                    depth += m;
-                    let b = key[depth];
-                    if n.find(b).is_some() {
-                        Step::Descend(b)
-                    } else if n.has_room() {
-                        let suffix = P::S::alloc(store, &[&key[depth + 1..]]);
-                        n.add(b, Child::leaf(suffix, value));
-                        self.len += 1;
-                        return None;
-                    } else {
-                        Step::Grow(Some(b))
+                    Some(m) => {
+                        depth += m;
+                        let b = key[depth];
+                        if n.find(b).is_some() {
+                            Step::Descend(b)
+                        } else if n.has_room() {
+                            let suffix = P::S::alloc(store, &[&key[depth + 1..]]);
+                            n.add(b, Child::leaf(suffix, value));
+                            self.len += 1;
+                            return None;
+                        } else {
+                            Step::Grow(Some(b))
+                        }
                     }
                 }
             }, l => {
