@@ -11,7 +11,7 @@ use memkv_measure::dataset::{
 };
 use memkv_measure::{keys, synth};
 
-use crate::fsutil;
+use memkv_measure::files;
 
 pub use memkv_measure::dataset::parse_count;
 
@@ -48,7 +48,7 @@ pub fn synth_urls(args: &SynthArgs) -> anyhow::Result<()> {
         };
         let json = serde_json::to_string_pretty(&manifest)? + "\n";
         let to = synthetic_manifest_path(args.count, args.seed);
-        fsutil::write_atomic(&to, |w| std::io::Write::write_all(w, json.as_bytes()))?;
+        files::write_atomic(&to, |w| std::io::Write::write_all(w, json.as_bytes()))?;
         println!("wrote {}", to.display());
     }
     println!(

@@ -196,7 +196,7 @@ pub fn run(check: bool) -> anyhow::Result<()> {
         println!("{} is up to date", path.display());
         return Ok(());
     }
-    crate::fsutil::write_atomic(&path, |w| std::io::Write::write_all(w, fresh.as_bytes()))?;
+    memkv_measure::files::write_atomic(&path, |w| std::io::Write::write_all(w, fresh.as_bytes()))?;
     println!("wrote {}", path.display());
     Ok(())
 }

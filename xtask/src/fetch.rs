@@ -16,7 +16,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::{fsutil, paths};
+use crate::paths;
+use memkv_measure::files;
 
 /// The dataset name `bench-memory --dataset` knows the download by.
 pub const DATASET: &str = "urls";
@@ -293,9 +294,9 @@ fn finish(
         sha256: hex(&hasher.finalize()),
     };
     fs::rename(part, output).with_context(|| format!("moving {} into place", part.display()))?;
-    fsutil::sync_parent(output)?;
+    files::sync_parent(output)?;
     let json = serde_json::to_string_pretty(&manifest)? + "\n";
-    fsutil::write_atomic(&manifest_path(output), |w| w.write_all(json.as_bytes()))?;
+    files::write_atomic(&manifest_path(output), |w| w.write_all(json.as_bytes()))?;
     Ok(manifest)
 }
 

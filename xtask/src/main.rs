@@ -17,7 +17,6 @@ mod dataset;
 mod docs;
 mod fetch;
 mod freeze;
-mod fsutil;
 mod paths;
 
 use std::path::PathBuf;
