@@ -58,6 +58,7 @@ pub struct ByteArena {
 }
 
 /// Bytes of the LEB128 encoding of `n`.
+#[inline]
 fn header_len(n: usize) -> usize {
     let bits = usize::BITS - (n | 1).leading_zeros();
     bits.div_ceil(7) as usize
@@ -160,6 +161,19 @@ impl ByteArena {
     pub fn get(&self, r: DataRef) -> &[u8] {
         let (start, len) = self.locate(r);
         &self.chunks[r.chunk()][start..start + len]
+    }
+
+    /// The bytes of item `r`, whose length the caller knows to be `len`: found
+    /// without reading the item's length header, so a reader holding the length
+    /// elsewhere does not wait for that load before it can use the address.
+    ///
+    /// With a wrong `len` the result is some other bytes of the chunk, or a panic.
+    #[inline]
+    pub fn get_with_len(&self, r: DataRef, len: usize) -> &[u8] {
+        let start = r.offset() + header_len(len);
+        let bytes = &self.chunks[r.chunk()][start..start + len];
+        debug_assert_eq!(bytes, self.get(r), "get_with_len: wrong length");
+        bytes
     }
 
     /// Hints the CPU to load the start of item `r` soon (see [`crate::prefetch`]).

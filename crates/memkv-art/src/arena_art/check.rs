@@ -6,7 +6,7 @@ use std::mem::size_of;
 use memkv_arena::Handle;
 
 use super::frag::Frag;
-use super::node::{is_leaf, leaf_index, Child, Node256, Node48, NodeId, Small, NONE};
+use super::node::{is_leaf, leaf_index, Child, Node256, Node48, NodeId, Small, NONE, PLEN_LONG};
 use super::ArenaArt;
 
 /// Where an [`ArenaArt`]'s bytes go, from [`ArenaArt::stats`].
@@ -179,12 +179,12 @@ impl<V> ArenaArt<V> {
         let prefixes = nodes
             .n2
             .iter()
-            .map(|(_, x)| x.h.prefix)
-            .chain(nodes.n4.iter().map(|(_, x)| x.h.prefix))
-            .chain(nodes.n8.iter().map(|(_, x)| x.h.prefix))
-            .chain(nodes.n16.iter().map(|(_, x)| x.h.prefix))
-            .chain(nodes.n48.iter().map(|(_, x)| x.h.prefix))
-            .chain(nodes.n256.iter().map(|(_, x)| x.h.prefix));
+            .map(|(_, x)| *x.h.prefix())
+            .chain(nodes.n4.iter().map(|(_, x)| *x.h.prefix()))
+            .chain(nodes.n8.iter().map(|(_, x)| *x.h.prefix()))
+            .chain(nodes.n16.iter().map(|(_, x)| *x.h.prefix()))
+            .chain(nodes.n48.iter().map(|(_, x)| *x.h.prefix()))
+            .chain(nodes.n256.iter().map(|(_, x)| *x.h.prefix()));
         for p in prefixes {
             s.prefix_key_bytes += p.len(&self.arena);
             if p.data_ref().is_some() {
@@ -204,7 +204,7 @@ impl<V> ArenaArt<V> {
                 continue;
             }
             let n = NodeId::from_child(c);
-            let a = arena_prefixes + usize::from(nodes.header(n).prefix.data_ref().is_some());
+            let a = arena_prefixes + usize::from(nodes.header(n).prefix().data_ref().is_some());
             let v = nodes.value(n);
             if v != NONE {
                 stack.push((v, depth + 1, a));
@@ -255,7 +255,14 @@ pub(super) fn check<V>(t: &ArenaArt<V>) -> Result<(), String> {
         t.nodes.check_node(n)?;
         nodes[n.kind as usize] += 1;
         let h = t.nodes.header(n);
-        check_frag(&h.prefix, &format_args!("prefix of {n:?}"))?;
+        check_frag(h.prefix(), &format_args!("prefix of {n:?}"))?;
+        let plen = h.prefix().len(&t.arena);
+        if u8::try_from(plen).unwrap_or(PLEN_LONG) != h.plen() {
+            return Err(format!(
+                "{n:?}: header prefix length {} for a prefix of {plen} bytes",
+                h.plen()
+            ));
+        }
         let count = t.nodes.child_count(n);
         let value = t.nodes.value(n);
         if count + usize::from(value != NONE) < 2 {

@@ -52,12 +52,12 @@ impl<V> ArenaArt<V> {
         let suffixes = &mut self.suffixes;
         self.arena.compact(|reloc| {
             relocate_all(suffixes, reloc, |f| f);
-            relocate_all(&mut nodes.n2, reloc, |x| &mut x.h.prefix);
-            relocate_all(&mut nodes.n4, reloc, |x| &mut x.h.prefix);
-            relocate_all(&mut nodes.n8, reloc, |x| &mut x.h.prefix);
-            relocate_all(&mut nodes.n16, reloc, |x| &mut x.h.prefix);
-            relocate_all(&mut nodes.n48, reloc, |x| &mut x.h.prefix);
-            relocate_all(&mut nodes.n256, reloc, |x| &mut x.h.prefix);
+            relocate_all(&mut nodes.n2, reloc, |x| x.h.prefix_for_relocation());
+            relocate_all(&mut nodes.n4, reloc, |x| x.h.prefix_for_relocation());
+            relocate_all(&mut nodes.n8, reloc, |x| x.h.prefix_for_relocation());
+            relocate_all(&mut nodes.n16, reloc, |x| x.h.prefix_for_relocation());
+            relocate_all(&mut nodes.n48, reloc, |x| x.h.prefix_for_relocation());
+            relocate_all(&mut nodes.n256, reloc, |x| x.h.prefix_for_relocation());
         });
     }
 }

@@ -83,6 +83,31 @@ impl Frag {
         }
     }
 
+    /// `Some(d + len)` if inline fragment `self`, of `len` bytes, is a prefix of
+    /// `key[d..]` (`d <= key.len()`), else `None`: one masked word compare.
+    #[inline(always)]
+    pub(super) fn match_inline(&self, key: &[u8], d: usize, len: usize) -> Option<usize> {
+        debug_assert!(self.data_ref().is_none() && len == usize::from(self.0[5] & 0x7F));
+        let rest = &key[d..];
+        match rest.first_chunk::<8>() {
+            Some(head) => {
+                let lo = u32::from_le_bytes([self.0[0], self.0[1], self.0[2], self.0[3]]);
+                let mine = u64::from(lo) | u64::from(self.0[4]) << 32;
+                let mask = (1u64 << (8 * len)) - 1;
+                ((u64::from_le_bytes(*head) ^ mine) & mask == 0).then_some(d + len)
+            }
+            None => rest.starts_with(&self.0[..len]).then_some(d + len),
+        }
+    }
+
+    /// The bytes of a fragment in the arena whose length, `len`, the caller knows:
+    /// they are found without reading the item's length header first.
+    #[inline(always)]
+    pub(super) fn arena_bytes<'a>(&self, arena: &'a ByteArena, len: usize) -> &'a [u8] {
+        let r = self.data_ref().expect("a fragment in the arena");
+        arena.get_with_len(r, len)
+    }
+
     /// Its length.
     pub(super) fn len(&self, arena: &ByteArena) -> usize {
         match self.data_ref() {

@@ -57,14 +57,14 @@ impl<V> ArenaArt<V> {
             }
             let n = NodeId::from_child(child);
             let node = self.nodes.view(n);
-            let Some(plen) = node.prefix().match_len(&self.arena, rest) else {
+            let Some(next) = node.header().skip_prefix(&self.arena, key, d) else {
                 // The mismatch is rare (once per insert at most): only then find
                 // where the prefix and the key part.
-                let m = lcp(node.prefix().get(&self.arena), rest);
+                let m = lcp(node.header().prefix().get(&self.arena), rest);
                 self.split_prefix(slot, n, m, rest, value);
                 return None;
             };
-            d += plen;
+            d = next;
             if d == key.len() {
                 let hv = node.value();
                 if hv != NONE {
@@ -105,7 +105,7 @@ impl<V> ArenaArt<V> {
         // The byte under which the old leaf goes (None: it ends at the new node).
         let old_byte = suffix.get(c).copied();
         let prefix = Frag::new(&mut self.arena, &[&rest[..c]]);
-        let n = self.nodes.new_node2(prefix);
+        let n = self.nodes.new_node2(prefix, c);
         let h = Handle::from_raw(l);
         let old = super::node::leaf_child(l);
         match old_byte {
@@ -125,12 +125,13 @@ impl<V> ArenaArt<V> {
     /// Splits node `n`'s prefix after its first `m` bytes (which `rest` shares) by
     /// a new Node2 above it, which also gets a leaf for `rest`.
     fn split_prefix(&mut self, slot: Slot, n: NodeId, m: usize, rest: &[u8], value: V) {
-        let split_byte = self.prefix(n)[m];
+        let old = self.prefix(n);
+        let (split_byte, old_len) = (old[m], old.len());
         let prefix = Frag::new(&mut self.arena, &[&rest[..m]]);
-        let top = self.nodes.new_node2(prefix);
-        let mut p = self.nodes.header(n).prefix;
+        let top = self.nodes.new_node2(prefix, m);
+        let mut p = *self.nodes.header(n).prefix();
         p.drop_front(&mut self.arena, m + 1);
-        self.nodes.header_mut(n).prefix = p;
+        self.nodes.header_mut(n).set_prefix(p, old_len - m - 1);
         self.nodes.add_child(top, split_byte, n.child());
         self.attach_new(top, &rest[m..], value);
         self.write_slot(slot, top.child());

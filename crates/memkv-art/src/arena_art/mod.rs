@@ -128,7 +128,7 @@ impl<V> ArenaArt<V> {
     }
 
     fn prefix(&self, n: NodeId) -> &[u8] {
-        self.nodes.header(n).prefix.get(&self.arena)
+        self.nodes.header(n).prefix().get(&self.arena)
     }
 
     /// Hints the CPU to load what visiting child `c` reads first: the node, or

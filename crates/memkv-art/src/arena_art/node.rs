@@ -4,13 +4,13 @@
 //! Child (u32): 1 | leaf index (31 bits)              a leaf: suffix + value slots
 //!              0 | kind (3 bits) | index (28 bits)   an inner node in slab `kind`
 //!              0xFFFF_FFFF                           no child
-//! Header (8 bytes): prefix Frag (6) | count (1) | has_value (1)
+//! Header (8 bytes): prefix Frag (6) | prefix length (1) | count + has_value (1)
 //! Node2:   header | keys [u8; 2]  | pad 2 | children [u32; 2]      20 bytes
 //! Node4:   header | keys [u8; 4]  | children [u32; 4]              28 bytes
 //! Node8:   header | keys [u8; 8]  | children [u32; 8]              48 bytes
 //! Node16:  header | keys [u8; 16] | children [u32; 16]             88 bytes
 //! Node48:  header | value | index [u8; 256] (slot + 1) | children [u32; 48]   460 bytes
-//! Node256: header | value | children [u32; 256]                  1036 bytes
+//! Node256: header | value | children [u32; 256] | count (u16)     1040 bytes
 //! ```
 //!
 //! The *value* of a node is the leaf of the key that ends exactly there (after its
@@ -28,7 +28,7 @@
 
 use memkv_arena::{ByteArena, Handle, Slab};
 
-use super::frag::Frag;
+use super::frag::{Frag, INLINE};
 use crate::node_search::{find_byte, find_byte16, lower_bound, lower_bound16};
 
 /// A child slot: a leaf, an inner node or nothing.
@@ -107,15 +107,108 @@ impl NodeId {
     }
 }
 
+/// `Header::plen` of a prefix of 255 bytes or more (the arena item has the length).
+pub(super) const PLEN_LONG: u8 = u8::MAX;
+/// `Header::meta` bit of a small node holding a value in its last child slot.
+const HAS_VALUE: u8 = 0x80;
+/// `Header::meta` bits holding the child count (small nodes and Node48).
+const COUNT_MASK: u8 = 0x7F;
+
 /// What every inner node starts with.
+///
+/// The prefix length is kept here, next to the reference to the prefix bytes, so
+/// that a lookup knows where the key goes on without waiting for the byte arena:
+/// it moves to the next node at once and compares the prefix bytes on the side
+/// (the comparison decides only whether the lookup fails, which the CPU predicts).
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Header {
     /// Key bytes every key below this node shares after the parent's branch byte.
-    pub(super) prefix: Frag,
-    /// Number of children (a full Node256 stores 0).
-    count: u8,
-    /// Whether a key ends here.
-    has_value: bool,
+    prefix: Frag,
+    /// The prefix length, or [`PLEN_LONG`] when it is 255 or more.
+    plen: u8,
+    /// Small nodes: child count (low 7 bits) and [`HAS_VALUE`]. Node48: child count.
+    /// Node256: unused (0); its count and value have fields of their own.
+    meta: u8,
+}
+
+impl Header {
+    /// A header with `prefix` (of `len` bytes) and no entries.
+    pub(super) fn new(prefix: Frag, len: usize) -> Header {
+        Header {
+            prefix,
+            plen: plen_of(len),
+            meta: 0,
+        }
+    }
+
+    /// The prefix fragment.
+    #[inline(always)]
+    pub(super) fn prefix(&self) -> &Frag {
+        &self.prefix
+    }
+
+    /// The prefix fragment, to move its arena item (its bytes must not change).
+    pub(super) fn prefix_for_relocation(&mut self) -> &mut Frag {
+        &mut self.prefix
+    }
+
+    /// Replaces the prefix by `prefix` of `len` bytes.
+    pub(super) fn set_prefix(&mut self, prefix: Frag, len: usize) {
+        self.prefix = prefix;
+        self.plen = plen_of(len);
+    }
+
+    /// The stored prefix length ([`PLEN_LONG`] for 255 or more).
+    pub(super) fn plen(&self) -> u8 {
+        self.plen
+    }
+
+    #[inline(always)]
+    fn count(&self) -> usize {
+        usize::from(self.meta & COUNT_MASK)
+    }
+
+    #[inline(always)]
+    fn has_value(&self) -> bool {
+        self.meta & HAS_VALUE != 0
+    }
+
+    fn set_count(&mut self, count: usize) {
+        debug_assert!(count <= usize::from(COUNT_MASK));
+        self.meta = (self.meta & HAS_VALUE) | count as u8;
+    }
+
+    fn set_has_value(&mut self, on: bool) {
+        self.meta = (self.meta & COUNT_MASK) | if on { HAS_VALUE } else { 0 };
+    }
+
+    /// `key[d..]` after the prefix: `Some(d + prefix length)` if the key goes on
+    /// with the prefix, else `None`.
+    ///
+    /// The result's offset comes from the header alone; the arena bytes of a long
+    /// prefix only decide between `Some` and `None`, so a lookup that goes on does
+    /// not wait for them.
+    #[inline(always)]
+    pub(super) fn skip_prefix(&self, arena: &ByteArena, key: &[u8], d: usize) -> Option<usize> {
+        let plen = usize::from(self.plen);
+        if plen <= INLINE {
+            return self.prefix.match_inline(key, d, plen);
+        }
+        if self.plen == PLEN_LONG {
+            return self.prefix.match_len(arena, &key[d..]).map(|l| d + l);
+        }
+        let end = d + plen;
+        let rest = key.get(d..end)?;
+        if self.prefix.arena_bytes(arena, plen) != rest {
+            return None;
+        }
+        Some(end)
+    }
+}
+
+/// [`Header::plen`] of a prefix of `len` bytes.
+fn plen_of(len: usize) -> u8 {
+    u8::try_from(len).unwrap_or(PLEN_LONG)
 }
 
 /// Up to `N` entries with sorted keys; the value, if any, in `children[N - 1]`.
@@ -141,17 +234,18 @@ pub(super) struct Node256 {
     pub(super) h: Header,
     value: Child,
     children: [Child; 256],
+    count: u16,
 }
 
 impl<const N: usize> Small<N> {
     #[inline]
     fn keys(&self) -> &[u8] {
-        &self.keys[..usize::from(self.h.count)]
+        &self.keys[..self.h.count()]
     }
 
     #[inline]
     fn value(&self) -> Child {
-        if self.h.has_value {
+        if self.h.has_value() {
             self.children[N - 1]
         } else {
             NONE
@@ -160,49 +254,49 @@ impl<const N: usize> Small<N> {
 
     /// Room for children.
     fn capacity(&self) -> usize {
-        N - usize::from(self.h.has_value)
+        N - usize::from(self.h.has_value())
     }
 
     #[inline]
     fn find(&self, byte: u8) -> Option<usize> {
         // Node16 searches its whole key array with SSE2 (the tail is masked off).
         match <&[u8; 16]>::try_from(&self.keys[..]) {
-            Ok(all) => find_byte16(all, usize::from(self.h.count), byte),
+            Ok(all) => find_byte16(all, self.h.count(), byte),
             Err(_) => find_byte(self.keys(), byte),
         }
     }
 
     fn lower_bound(&self, byte: u8) -> usize {
         match <&[u8; 16]>::try_from(&self.keys[..]) {
-            Ok(all) => lower_bound16(all, usize::from(self.h.count), byte),
+            Ok(all) => lower_bound16(all, self.h.count(), byte),
             Err(_) => lower_bound(self.keys(), byte),
         }
     }
 
     fn insert(&mut self, byte: u8, child: Child) {
-        let count = usize::from(self.h.count);
+        let count = self.h.count();
         debug_assert!(count < self.capacity());
         let pos = self.lower_bound(byte);
         self.keys.copy_within(pos..count, pos + 1);
         self.children.copy_within(pos..count, pos + 1);
         self.keys[pos] = byte;
         self.children[pos] = child;
-        self.h.count += 1;
+        self.h.set_count(count + 1);
     }
 
     fn remove(&mut self, byte: u8) {
-        let count = usize::from(self.h.count);
+        let count = self.h.count();
         let pos = self.find(byte).expect("child exists");
         self.keys.copy_within(pos + 1..count, pos);
         self.children.copy_within(pos + 1..count, pos);
         self.keys[count - 1] = 0;
         self.children[count - 1] = NONE;
-        self.h.count -= 1;
+        self.h.set_count(count - 1);
     }
 
     fn next(&self, from: u8) -> Option<(u8, Child)> {
         let pos = self.lower_bound(from);
-        (pos < usize::from(self.h.count)).then(|| (self.keys[pos], self.children[pos]))
+        (pos < self.h.count()).then(|| (self.keys[pos], self.children[pos]))
     }
 
     fn prev(&self, upto: u8) -> Option<(u8, Child)> {
@@ -212,14 +306,14 @@ impl<const N: usize> Small<N> {
     }
 
     fn layout_ok(&self) -> bool {
-        let count = usize::from(self.h.count);
+        let count = self.h.count();
         count <= self.capacity()
             && self.keys().windows(2).all(|w| w[0] < w[1])
             && self.children[..count].iter().all(|&c| c != NONE)
             && self.children[count..self.capacity()]
                 .iter()
                 .all(|&c| c == NONE)
-            && (!self.h.has_value || self.children[N - 1] != NONE)
+            && (!self.h.has_value() || self.children[N - 1] != NONE)
     }
 }
 
@@ -314,13 +408,9 @@ macro_rules! with_node_mut {
 
 impl Nodes {
     /// A new Node2 with `prefix` and no entries (the caller adds two).
-    pub(super) fn new_node2(&mut self, prefix: Frag) -> NodeId {
+    pub(super) fn new_node2(&mut self, prefix: Frag, len: usize) -> NodeId {
         let i = self.n2.insert(Small {
-            h: Header {
-                prefix,
-                count: 0,
-                has_value: false,
-            },
+            h: Header::new(prefix, len),
             keys: [0; 2],
             children: [NONE; 2],
         });
@@ -345,13 +435,7 @@ impl Nodes {
 
     /// Number of children.
     pub(super) fn child_count(&self, n: NodeId) -> usize {
-        let count = usize::from(self.header(n).count);
-        if n.kind == Kind::N256 && count == 0 {
-            // A Node256 never gets that empty (it shrinks first): 0 means 256.
-            256
-        } else {
-            count
-        }
+        with_node!(self, n, x => x.h.count(), x => x.h.count(), x => usize::from(x.count))
     }
 
     /// The child under `byte`.
@@ -386,8 +470,8 @@ impl Nodes {
     /// Whether `n` has room for one more entry.
     fn has_room(&self, n: NodeId) -> bool {
         with_node!(self, n,
-            x => usize::from(x.h.count) < x.capacity(),
-            x => x.h.count < 48,
+            x => x.h.count() < x.capacity(),
+            x => x.h.count() < 48,
             _x => true)
     }
 
@@ -401,13 +485,12 @@ impl Nodes {
             let slot = x.children.iter().position(|&c| c == NONE).expect("a free slot");
             x.children[slot] = child;
             x.index[usize::from(byte)] = slot as u8 + 1;
-            x.h.count += 1;
+            x.h.set_count(x.h.count() + 1);
         },
         x => {
             debug_assert_eq!(x.children[usize::from(byte)], NONE);
             x.children[usize::from(byte)] = child;
-            // Wraps to 0 only when all 256 are present; `child_count` knows.
-            x.h.count = x.h.count.wrapping_add(1);
+            x.count += 1;
         });
         n
     }
@@ -423,18 +506,12 @@ impl Nodes {
         };
         with_node_mut!(self, n,
         x => {
-            x.h.has_value = value != NONE;
+            x.h.set_has_value(value != NONE);
             let last = x.children.len() - 1;
             x.children[last] = value;
         },
-        x => {
-            x.h.has_value = value != NONE;
-            x.value = value;
-        },
-        x => {
-            x.h.has_value = value != NONE;
-            x.value = value;
-        });
+        x => x.value = value,
+        x => x.value = value);
         if value == NONE {
             self.maybe_shrink(n)
         } else {
@@ -451,19 +528,19 @@ impl Nodes {
             let slot = std::mem::replace(&mut x.index[usize::from(byte)], 0);
             assert!(slot != 0, "child exists");
             x.children[usize::from(slot - 1)] = NONE;
-            x.h.count -= 1;
+            x.h.set_count(x.h.count() - 1);
         },
         x => {
             debug_assert_ne!(x.children[usize::from(byte)], NONE);
             x.children[usize::from(byte)] = NONE;
-            x.h.count = x.h.count.wrapping_sub(1);
+            x.count -= 1;
         });
         self.maybe_shrink(n)
     }
 
     fn maybe_shrink(&mut self, n: NodeId) -> NodeId {
         let count = self.child_count(n);
-        let entries = count + usize::from(self.header(n).has_value);
+        let entries = count + usize::from(self.value(n) != NONE);
         let smaller = match n.kind {
             Kind::N2 => None,
             Kind::N4 => (entries <= 2).then_some(Kind::N2),
@@ -486,7 +563,7 @@ impl Nodes {
         /// Node4 to Node8 to Node16) copy only the used slots instead of going
         /// through a 1.3 KB [`Entries`].
         fn widen<const N: usize, const M: usize>(x: Small<N>) -> Small<M> {
-            let count = usize::from(x.h.count);
+            let count = x.h.count();
             let mut y = Small {
                 h: x.h,
                 keys: [0; M],
@@ -494,7 +571,7 @@ impl Nodes {
             };
             y.keys[..count].copy_from_slice(&x.keys[..count]);
             y.children[..count].copy_from_slice(&x.children[..count]);
-            if x.h.has_value {
+            if x.h.has_value() {
                 y.children[M - 1] = x.children[N - 1];
             }
             debug_assert!(y.layout_ok());
@@ -555,6 +632,8 @@ impl Nodes {
                 keys: [0; N],
                 children: [NONE; N],
             };
+            x.h.set_count(e.count);
+            x.h.set_has_value(e.value != NONE);
             x.keys[..e.count].copy_from_slice(&e.keys[..e.count]);
             x.children[..e.count].copy_from_slice(&e.children[..e.count]);
             if e.value != NONE {
@@ -570,7 +649,10 @@ impl Nodes {
             Kind::N16 => self.n16.insert(small(e)).into_raw(),
             Kind::N48 => {
                 let mut x = Node48 {
-                    h: e.h,
+                    h: Header {
+                        meta: e.count as u8,
+                        ..e.h
+                    },
                     value: e.value,
                     index: [0; 256],
                     children: [NONE; 48],
@@ -583,9 +665,10 @@ impl Nodes {
             }
             Kind::N256 => {
                 let mut x = Node256 {
-                    h: e.h,
+                    h: Header { meta: 0, ..e.h },
                     value: e.value,
                     children: [NONE; 256],
+                    count: e.count as u16,
                 };
                 for i in 0..e.count {
                     x.children[usize::from(e.keys[i])] = e.children[i];
@@ -675,8 +758,12 @@ impl Nodes {
                 "{n:?} has {count} children and {entries} entries: outside {min}..={max}"
             ));
         }
-        if self.header(n).has_value != (self.value(n) != NONE) {
-            return Err(format!("{n:?}: has_value disagrees with the value slot"));
+        let meta_ok = with_node!(self, n,
+            x => x.h.has_value() == (x.value() != NONE),
+            x => x.h.meta == x.h.count() as u8,
+            x => x.h.meta == 0);
+        if !meta_ok {
+            return Err(format!("{n:?}: header flags disagree with the node"));
         }
         let ok = with_node!(self, n,
             x => x.layout_ok(),
@@ -719,14 +806,14 @@ pub(super) enum View<'a> {
 
 impl<'a> View<'a> {
     #[inline(always)]
-    pub(super) fn prefix(self) -> &'a Frag {
+    pub(super) fn header(self) -> &'a Header {
         match self {
-            View::S2(x) => &x.h.prefix,
-            View::S4(x) => &x.h.prefix,
-            View::S8(x) => &x.h.prefix,
-            View::S16(x) => &x.h.prefix,
-            View::N48(x) => &x.h.prefix,
-            View::N256(x) => &x.h.prefix,
+            View::S2(x) => &x.h,
+            View::S4(x) => &x.h,
+            View::S8(x) => &x.h,
+            View::S16(x) => &x.h,
+            View::N48(x) => &x.h,
+            View::N256(x) => &x.h,
         }
     }
 
@@ -777,15 +864,15 @@ pub(super) enum Step {
 
 /// The accessors a lookup needs, for every node layout.
 trait Inner {
-    fn prefix(&self) -> &Frag;
+    fn header(&self) -> &Header;
     fn value(&self) -> Child;
     fn child(&self, byte: u8) -> Option<Child>;
 }
 
 impl<const N: usize> Inner for Small<N> {
     #[inline(always)]
-    fn prefix(&self) -> &Frag {
-        &self.h.prefix
+    fn header(&self) -> &Header {
+        &self.h
     }
     #[inline(always)]
     fn value(&self) -> Child {
@@ -799,8 +886,8 @@ impl<const N: usize> Inner for Small<N> {
 
 impl Inner for Node48 {
     #[inline(always)]
-    fn prefix(&self) -> &Frag {
-        &self.h.prefix
+    fn header(&self) -> &Header {
+        &self.h
     }
     #[inline(always)]
     fn value(&self) -> Child {
@@ -815,8 +902,8 @@ impl Inner for Node48 {
 
 impl Inner for Node256 {
     #[inline(always)]
-    fn prefix(&self) -> &Frag {
-        &self.h.prefix
+    fn header(&self) -> &Header {
+        &self.h
     }
     #[inline(always)]
     fn value(&self) -> Child {
@@ -832,10 +919,9 @@ impl Inner for Node256 {
 /// One lookup level in node `x`, whose prefix starts at `key[d..]`.
 #[inline(always)]
 fn step_in<T: Inner>(x: &T, arena: &ByteArena, key: &[u8], d: usize) -> Step {
-    let Some(plen) = x.prefix().match_len(arena, &key[d..]) else {
+    let Some(d) = x.header().skip_prefix(arena, key, d) else {
         return Step::Miss;
     };
-    let d = d + plen;
     match key.get(d) {
         None => Step::Ends(x.value()),
         Some(&b) => match x.child(b) {

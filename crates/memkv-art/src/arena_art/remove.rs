@@ -39,11 +39,7 @@ impl<V> ArenaArt<V> {
                 return Some(value);
             }
             let n = NodeId::from_child(child);
-            let p = self.prefix(n);
-            if !key[d..].starts_with(p) {
-                return None;
-            }
-            d += p.len();
+            d = self.nodes.header(n).skip_prefix(&self.arena, key, d)?;
             if d == key.len() {
                 let hv = self.nodes.value(n);
                 if hv == NONE {
@@ -68,11 +64,22 @@ impl<V> ArenaArt<V> {
     }
 
     /// The fragment below a branch byte: a leaf's suffix or a node's prefix.
-    fn frag_mut(&mut self, c: Child) -> &mut Frag {
+    fn frag(&self, c: Child) -> Frag {
         if is_leaf(c) {
-            &mut self.suffixes[Handle::from_raw(leaf_index(c))]
+            self.suffixes[Handle::from_raw(leaf_index(c))]
         } else {
-            &mut self.nodes.header_mut(NodeId::from_child(c)).prefix
+            *self.nodes.header(NodeId::from_child(c)).prefix()
+        }
+    }
+
+    /// Replaces the fragment below a branch byte by `f`, of `len` bytes.
+    fn set_frag(&mut self, c: Child, f: Frag, len: usize) {
+        if is_leaf(c) {
+            self.suffixes[Handle::from_raw(leaf_index(c))] = f;
+        } else {
+            self.nodes
+                .header_mut(NodeId::from_child(c))
+                .set_prefix(f, len);
         }
     }
 
@@ -89,21 +96,21 @@ impl<V> ArenaArt<V> {
                 let l = leaf_index(hv);
                 let h = Handle::from_raw(l);
                 debug_assert_eq!(self.suffixes[h], Frag::EMPTY);
-                self.suffixes[h] = header.prefix;
+                self.suffixes[h] = *header.prefix();
                 self.write_slot(slot, hv);
             }
             (1, false) => {
                 let (b, c) = self.nodes.next_child(n, 0).expect("one child");
                 let header = self.nodes.free(n);
-                let below = self.frag_mut(c);
-                let old = *below;
-                let mut merged = header.prefix.get(&self.arena).to_vec();
+                let old = self.frag(c);
+                let mut merged = header.prefix().get(&self.arena).to_vec();
                 merged.push(b);
                 merged.extend_from_slice(old.get(&self.arena));
-                header.prefix.free(&mut self.arena);
+                header.prefix().free(&mut self.arena);
                 old.free(&mut self.arena);
+                let len = merged.len();
                 let merged = Frag::new(&mut self.arena, &[&merged]);
-                *self.frag_mut(c) = merged;
+                self.set_frag(c, merged, len);
                 self.write_slot(slot, c);
             }
             _ => {}
