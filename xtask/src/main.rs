@@ -122,8 +122,20 @@ enum FetchKind {
     Urls(fetch::Args),
 }
 
-fn main() -> anyhow::Result<()> {
-    match Cli::parse().command {
+/// Runs the command; an error is printed as one message with its causes (never a
+/// backtrace, whatever `RUST_BACKTRACE` says) and exits with status 1.
+fn main() -> std::process::ExitCode {
+    match run(Cli::parse().command) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(command: Command) -> anyhow::Result<()> {
+    match command {
         Command::BenchMemory(args) => bench::run(&args),
         Command::Freeze {
             input,
