@@ -15,17 +15,19 @@ pub struct HybridConfig {
     pub(crate) stall_factor: usize,
     pub(crate) merge_ratio: f64,
     pub(crate) background: bool,
+    pub(crate) run_entries: usize,
 }
 
 impl Default for HybridConfig {
-    /// A 4 MiB delta, writers held back at 4× that, merge ratio 1.5, background
-    /// compaction.
+    /// A 4 MiB delta, writers held back at 2× that while a frozen delta waits,
+    /// merges of 4 segments, background compaction.
     fn default() -> Self {
         HybridConfig {
             flush_threshold: 4 << 20,
-            stall_factor: 4,
-            merge_ratio: 1.5,
+            stall_factor: 2,
+            merge_ratio: 4.0,
             background: true,
+            run_entries: 1 << 16,
         }
     }
 }
@@ -38,22 +40,26 @@ impl HybridConfig {
         self
     }
 
-    /// While a compaction runs, writers wait once the delta reaches `factor` times the
-    /// flush threshold, so a slow merge cannot let the delta grow without bound.
-    /// Readers never wait.
+    /// While a frozen delta waits to be flushed, writers wait once the new delta
+    /// reaches `factor` times the flush threshold, so slow flushes cannot let the
+    /// deltas grow without bound. Readers never wait. (Flushes go before merges: a
+    /// long merge pauses between runs to flush a frozen delta, so writers do not wait
+    /// for merges.)
     pub fn stall_factor(mut self, factor: usize) -> HybridConfig {
         self.stall_factor = factor.max(1);
         self
     }
 
-    /// A flush merges the new segment with each next older segment whose size is at
-    /// most `ratio` times everything merged so far. Each segment is then more than
-    /// `ratio` times larger than the next newer one, so with a ratio above 1 there are
-    /// at most about log<sub>ratio</sub>(keys / flush size) segments; a larger ratio
-    /// means fewer segments and more rewriting. Values of 1 or less are replaced by
-    /// the default.
+    /// The merge fan-in: each flush becomes a segment of level 0, and once `ratio`
+    /// (rounded down, at least 2) consecutive segments share a level, they are merged
+    /// into one segment of the next level. Each level's segments are then about
+    /// `ratio` times larger than the level below, there are fewer than `ratio` per
+    /// level, so about (ratio − 1) × log<sub>ratio</sub>(keys / flush size) segments
+    /// in all, and each entry is rewritten once per level. A larger ratio means less
+    /// rewriting and more segments for lookups to ask. Values below 2 are replaced
+    /// by the default.
     pub fn merge_ratio(mut self, ratio: f64) -> HybridConfig {
-        self.merge_ratio = if ratio.is_finite() && ratio > 1.0 {
+        self.merge_ratio = if ratio.is_finite() && ratio >= 2.0 {
             ratio
         } else {
             HybridConfig::default().merge_ratio
@@ -66,5 +72,22 @@ impl HybridConfig {
     pub fn background(mut self, background: bool) -> HybridConfig {
         self.background = background;
         self
+    }
+
+    /// The most entries in one run of a segment (default 65536). Segments are built
+    /// run by run, so this bounds the memory a build needs beside its result; it is
+    /// exposed for tests, which use tiny runs to cross run boundaries often.
+    #[doc(hidden)]
+    pub fn run_entries(mut self, entries: usize) -> HybridConfig {
+        self.run_entries = entries.max(1);
+        self
+    }
+}
+
+impl HybridConfig {
+    /// How many segments of one level a merge takes.
+    pub(crate) fn merge_width(&self) -> usize {
+        // `merge_ratio` is finite and at least 2; the cast saturates anyway.
+        (self.merge_ratio as usize).max(2)
     }
 }

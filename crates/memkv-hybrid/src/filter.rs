@@ -1,57 +1,71 @@
-//! Bloom filters on the newer segments, so a lookup of a key a segment does not hold
-//! (the common case: every insert looks up the value it replaces) skips that
-//! segment's FST walk.
+//! Bloom filters on segments, so a lookup of a key a segment does not hold (the
+//! common case: every insert looks up the value it replaces) skips that segment's FST
+//! walk.
 //!
-//! Ten bits per key and seven probes give about 1% false positives. The oldest
-//! segment, which holds most keys and is asked last, gets no filter: a miss there
-//! ends the lookup anyway, and it keeps a fully compacted store as small as its FST.
+//! The filter is blocked: a key's probes all fall in one 64-byte block (one cache
+//! line), so a lookup costs one cache miss whatever the number of probes. Ten bits
+//! per key and seven probes give about 1% false positives (a little more than an
+//! unblocked filter's 0.8%).
 
 /// Bits per expected key.
 const BITS_PER_KEY: usize = 10;
 /// Probes per key.
 const PROBES: u64 = 7;
+/// Bits per block.
+const BLOCK_BITS: u64 = 512;
 
-/// A Bloom filter over byte-string keys.
+/// One cache line of filter bits.
+#[derive(Clone, Copy, Debug)]
+#[repr(align(64))]
+struct Block([u64; 8]);
+
+/// A blocked Bloom filter over byte-string keys.
 #[derive(Debug)]
 pub(crate) struct KeyFilter {
-    words: Vec<u64>,
+    blocks: Vec<Block>,
 }
 
 impl KeyFilter {
     /// An empty filter sized for `expected` keys.
     pub(crate) fn with_capacity(expected: usize) -> KeyFilter {
-        let bits = (expected.max(1) * BITS_PER_KEY).next_multiple_of(64);
+        let bits = expected.max(1).saturating_mul(BITS_PER_KEY);
         KeyFilter {
-            words: vec![0; bits / 64],
+            blocks: vec![Block([0; 8]); bits.div_ceil(BLOCK_BITS as usize)],
         }
     }
 
-    fn probes(&self, key: &[u8]) -> impl Iterator<Item = (usize, u64)> {
+    /// The block of `key` and the word index and mask of each of its probes there:
+    /// the block is chosen by one hash, the bits within it by double hashing with
+    /// the other.
+    fn probes(&self, key: &[u8]) -> (usize, impl Iterator<Item = (usize, u64)>) {
         let (h1, h2) = hash(key);
-        let bits = self.words.len() as u64 * 64;
-        (0..PROBES).map(move |i| {
-            let bit = h1.wrapping_add(i.wrapping_mul(h2)) % bits;
+        let block = (h1 % self.blocks.len() as u64) as usize;
+        let probes = (0..PROBES).map(move |i| {
+            let bit = (h2 >> 32).wrapping_add(i.wrapping_mul(h2)) % BLOCK_BITS;
             ((bit / 64) as usize, 1u64 << (bit % 64))
-        })
+        });
+        (block, probes)
     }
 
     /// Records `key`.
     pub(crate) fn insert(&mut self, key: &[u8]) {
-        let probes: Vec<(usize, u64)> = self.probes(key).collect();
+        let (block, probes) = self.probes(key);
+        let words = &mut self.blocks[block].0;
         for (word, mask) in probes {
-            self.words[word] |= mask;
+            words[word] |= mask;
         }
     }
 
     /// `false` only if `key` was never inserted.
     pub(crate) fn may_contain(&self, key: &[u8]) -> bool {
-        self.probes(key)
-            .all(|(word, mask)| self.words[word] & mask != 0)
+        let (block, mut probes) = self.probes(key);
+        let words = &self.blocks[block].0;
+        probes.all(|(word, mask)| words[word] & mask != 0)
     }
 
     /// Heap bytes of the bit array.
     pub(crate) fn memory_usage(&self) -> usize {
-        self.words.capacity() * 8
+        self.blocks.capacity() * std::mem::size_of::<Block>()
     }
 }
 

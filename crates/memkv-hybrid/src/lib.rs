@@ -7,10 +7,13 @@
 //! the Hybrid Index paper (Zhang et al., SIGMOD 2016) measures:
 //!
 //! - writes (values and removal tombstones) go to the delta;
-//! - when the delta passes a size threshold, a background thread freezes it, merges
-//!   it with the newest segments into a new segment, and publishes the new segment
-//!   set atomically; segment sizes grow geometrically, so there are logarithmically
-//!   many;
+//! - when the delta passes a size threshold, the writer freezes it and a background
+//!   thread flushes it into a new segment; segments of one level are merged into one
+//!   of the next level once there are enough of them (tiered merging), so segment
+//!   sizes grow geometrically and there are logarithmically many; each new set of
+//!   layers is published atomically;
+//! - segments are cut into runs of 64Ki entries, so a merge holds one run's build
+//!   buffers beside its result, never a second copy of a whole segment;
 //! - `get` asks the delta, then the frozen delta being flushed, then the segments,
 //!   newest first; scans are an ordered k-way merge honouring tombstones and
 //!   shadowing;
@@ -19,13 +22,14 @@
 //!   directory (atomically) and memory-map it back.
 //!
 //! Readers never wait for a compaction: they take the state lock only to look at the
-//! delta and clone an `Arc` of the published version, and old segments are freed when
-//! the last reader holding them drops its `Arc`.
+//! delta and clone an `Arc` of the published version. Replaced versions are freed by
+//! the compacting thread once no reader holds them, never by a reader.
 //!
 //! # Code map
 //!
-//! - `store`: the handle, reads and writes; `compact`: freezing, merging, publishing
-//!   and the background thread; `version`: the published layers and the merge policy;
+//! - `store`: the handle, reads and writes; `compact`: freezing, flushing, merging,
+//!   publishing, freeing and the background thread; `version`: the published layers
+//!   and the merge policy;
 //! - `delta`, `segment`, `value`, `filter`: the layers, how segments hold values, and
 //!   the Bloom filters that let lookups skip newer segments;
 //! - `merge`: the chunked cursors and the double-ended k-way merge;

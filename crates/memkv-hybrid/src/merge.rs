@@ -30,18 +30,18 @@ const MAX_CHUNK: usize = 1024;
 pub(crate) type Entry<V> = (Vec<u8>, Option<V>);
 
 /// An immutable layer a cursor fetches chunks from.
-pub(crate) enum Layer<V> {
+pub(crate) enum Source<V> {
     /// A delta frozen for flushing.
     Delta(Arc<Delta<V>>),
     /// One part of a segment.
     Segment(Arc<Segment<V>>, Part),
 }
 
-impl<V: Clone + 'static> Layer<V> {
+impl<V: Clone + 'static> Source<V> {
     fn fetch(&self, bounds: &KeyBounds, limit: usize, from_back: bool) -> Vec<Entry<V>> {
         match self {
-            Layer::Delta(d) => d.entries(bounds, limit, from_back),
-            Layer::Segment(s, part) => s.entries(*part, bounds, limit, from_back),
+            Source::Delta(d) => d.entries(bounds, limit, from_back),
+            Source::Segment(s, part) => s.entries(*part, bounds, limit, from_back),
         }
     }
 }
@@ -51,7 +51,7 @@ impl<V: Clone + 'static> Layer<V> {
 /// Its entries are split into three runs: `front` (fetched, lowest keys), `rest` (not
 /// fetched yet, described by bounds) and `back` (fetched, highest keys, ascending).
 pub(crate) struct Cursor<V> {
-    layer: Option<Layer<V>>,
+    layer: Option<Source<V>>,
     rest: KeyBounds,
     front: VecDeque<Entry<V>>,
     back: VecDeque<Entry<V>>,
@@ -60,7 +60,7 @@ pub(crate) struct Cursor<V> {
 
 impl<V: Clone + 'static> Cursor<V> {
     /// A cursor over the entries of `layer` within `bounds`.
-    pub(crate) fn new(layer: Layer<V>, bounds: KeyBounds) -> Cursor<V> {
+    pub(crate) fn new(layer: Source<V>, bounds: KeyBounds) -> Cursor<V> {
         let layer = (!bounds.is_empty()).then_some(layer);
         Cursor {
             layer,

@@ -29,11 +29,10 @@ use memkv_core::{Error, Result};
 use memkv_frozen::FrozenLayer;
 
 use crate::config::HybridConfig;
-use crate::merge::Merge;
-use crate::segment::Segment;
+use crate::segment::{BuildOptions, Segment};
 use crate::store::HybridStore;
 use crate::sync::{self, Arc};
-use crate::version::Version;
+use crate::version::{Layer, Version};
 
 /// The manifest's name in a store directory.
 pub const MANIFEST: &str = "MANIFEST";
@@ -208,46 +207,53 @@ impl HybridStore<u64> {
         fs::create_dir_all(dir).map_err(|e| Error::io_at(dir, e))?;
         let generation = read_manifest(dir).map_or(0, |m| m.generation) + 1;
 
-        // Turn the delta into a segment, so the saved version is segments only.
+        // Turn the deltas into a segment, so the saved version is segments only.
         let shared = &self.shared;
         let _only_one = sync::lock(&shared.compaction);
-        let (snapshot, len) = shared.freeze();
-        let version = if snapshot.frozen.is_empty() {
-            snapshot
-        } else {
-            let merged = Merge::new(snapshot.cursors(&memkv_core::KeyBounds::all(), 0));
-            let segment = Segment::build(
-                merged,
-                snapshot.entry_count(0),
-                snapshot.segments.is_empty(),
-            )?;
-            let mut next = Version {
-                frozen: Vec::new(),
-                segments: snapshot.segments.clone(),
-            };
-            if segment.entry_count() > 0 {
-                next.segments.insert(0, Arc::new(segment));
-            }
-            shared.publish(&snapshot, next);
-            Arc::clone(&sync::read(&shared.state).version)
+        let (snapshot, len) = {
+            let mut st = sync::write(&shared.state);
+            drop(st.freeze());
+            (Arc::clone(&st.version), st.len)
         };
+        // Without the compaction lock nobody flushes, and with it held between
+        // compactions the deltas are the newest layers; merging up to the last one
+        // keeps the run consecutive whatever the order.
+        let deltas = snapshot
+            .layers
+            .iter()
+            .rposition(|l| matches!(l, Layer::Delta(_)))
+            .map_or(0, |i| i + 1);
+        if deltas > 0 {
+            let options = BuildOptions {
+                oldest: deltas == snapshot.layers.len(),
+                filtered: true,
+                level: 0,
+                run_entries: shared.config.run_entries,
+            };
+            // No flushes of newer deltas in between: what is saved is the snapshot.
+            shared.merge(&snapshot, 0..deltas, options, false)?;
+        }
+        // Deltas frozen since the snapshot are newer than everything it holds, and
+        // nobody flushed them: they are the leading layers, and the rest is the
+        // snapshot as segments.
+        let version = shared.current();
+        let segments: Vec<&Arc<Segment<u64>>> = version
+            .layers
+            .iter()
+            .skip_while(|l| matches!(l, Layer::Delta(_)))
+            .filter_map(Layer::segment)
+            .collect();
         let mut manifest = Manifest {
             generation,
             len,
             segments: Vec::new(),
         };
-        for (i, segment) in version.segments.iter().enumerate() {
+        for (i, segment) in segments.iter().enumerate() {
             let stem = format!("{generation:08}-{i:03}");
             let live = format!("{stem}{LIVE}");
-            segment.live().write_to(dir.join(&live))?;
-            let tomb = match segment.tombstones() {
-                Some(t) => {
-                    let name = format!("{stem}{TOMB}");
-                    t.write_to(dir.join(&name))?;
-                    Some(name)
-                }
-                None => None,
-            };
+            segment.write_live(&dir.join(&live))?;
+            let tomb = format!("{stem}{TOMB}");
+            let tomb = segment.write_tombstones(&dir.join(&tomb))?.then_some(tomb);
             manifest.segments.push((live, tomb));
         }
         write_atomically(dir, MANIFEST, manifest.encode().as_bytes())?;
@@ -268,24 +274,32 @@ impl HybridStore<u64> {
     ) -> Result<HybridStore<u64>> {
         let dir = dir.as_ref();
         let manifest = read_manifest(dir)?;
-        let mut segments = Vec::with_capacity(manifest.segments.len());
-        for (live, tomb) in &manifest.segments {
+        let mut layers = Vec::with_capacity(manifest.segments.len());
+        let count = manifest.segments.len();
+        for (i, (live, tomb)) in manifest.segments.iter().enumerate() {
             let live = FrozenLayer::open(dir.join(live))?;
             let tomb = match tomb {
                 Some(t) => Some(FrozenLayer::open(dir.join(t))?),
                 None => None,
             };
-            segments.push(Arc::new(Segment::from_layers(live, tomb)));
+            // Levels rise with age, each segment alone on its own: new flushes merge
+            // into them only once they have grown to their level.
+            let level = u32::try_from(count - 1 - i).unwrap_or(u32::MAX);
+            let segment = Segment::from_layers(live, tomb, level);
+            if segment.entry_count() > 0 {
+                layers.push(Layer::Segment(Arc::new(segment)));
+            }
         }
-        if segments.last().is_some_and(|s| s.tombstone_count() > 0) {
+        if layers
+            .last()
+            .and_then(Layer::segment)
+            .is_some_and(|s| s.tombstone_count() > 0)
+        {
             return Err(Error::corrupt(
                 "the oldest segment of the manifest has tombstones",
             ));
         }
-        let version = Version {
-            frozen: Vec::new(),
-            segments,
-        };
+        let version = Version { layers };
         Ok(HybridStore::from_parts(config, version, manifest.len))
     }
 }

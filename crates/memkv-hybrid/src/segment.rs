@@ -1,19 +1,30 @@
 //! Segments: the immutable layers under the delta.
 //!
-//! A segment is a [`FrozenLayer`] of live keys (its outputs are values or value slots,
-//! see [`Column`]) plus, when older segments exist under it, a second `FrozenLayer`
-//! holding the keys it deletes. Keeping tombstones in their own FST costs nothing when
-//! there are none (the oldest segment never has any) and keeps every `u64` usable as a
-//! value.
+//! A segment is a sequence of runs over consecutive key ranges. Each run is a
+//! [`FrozenLayer`] of live keys (its outputs are values or value slots, see
+//! [`Column`]) plus, when older layers exist under the segment, a second
+//! `FrozenLayer` holding the keys it deletes. Keeping tombstones in their own FST
+//! costs nothing when there are none (the oldest segment never has any) and keeps
+//! every `u64` usable as a value.
+//!
+//! Runs hold at most `HybridConfig::run_entries` entries (64Ki), so building a segment holds one run's
+//! builder buffers beside the finished runs, whatever the segment's size: a single
+//! FST for a whole segment would hold its growing buffer, its value list and a copy
+//! of its bytes at the end, about twice the segment at once. The split costs no
+//! space: on a million Debian paths, runs of 64Ki keys take 15.27 bytes per key,
+//! one FST over the same keys 15.28 (smaller ordinals make up for the lost sharing).
+
+use std::ops::Bound;
+use std::path::Path;
 
 use memkv_core::{KeyBounds, Result};
-use memkv_frozen::FrozenLayer;
+use memkv_frozen::{FrozenLayer, FrozenLayerBuilder};
 
 use crate::delta::Found;
 use crate::filter::KeyFilter;
 use crate::value::Column;
 
-/// Which of a segment's two FSTs a scan reads.
+/// Which of a segment's two kinds of FST a scan reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Part {
     /// The live keys and their values.
@@ -22,61 +33,188 @@ pub(crate) enum Part {
     Tombstones,
 }
 
+/// One key range of a segment.
+#[derive(Clone, Debug)]
+struct Run {
+    live: FrozenLayer,
+    tombstones: Option<FrozenLayer>,
+}
+
+impl Run {
+    fn part(&self, part: Part) -> Option<&FrozenLayer> {
+        match part {
+            Part::Live => Some(&self.live),
+            Part::Tombstones => self.tombstones.as_ref(),
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.live.len() + self.tombstones.as_ref().map_or(0, FrozenLayer::len)
+    }
+
+    /// The smallest key of the run.
+    fn first_key(&self) -> Option<Vec<u8>> {
+        let live = self.live.first().map(|(k, _)| k);
+        let dead = self
+            .tombstones
+            .as_ref()
+            .and_then(|t| t.first())
+            .map(|(k, _)| k);
+        match (live, dead) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// The largest key of the run.
+    fn last_key(&self) -> Option<Vec<u8>> {
+        let live = self.live.last().map(|(k, _)| k);
+        let dead = self
+            .tombstones
+            .as_ref()
+            .and_then(|t| t.last())
+            .map(|(k, _)| k);
+        match (live, dead) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        }
+    }
+}
+
+/// The run being built.
+struct RunBuilder {
+    live: FrozenLayerBuilder,
+    tombstones: Option<FrozenLayerBuilder>,
+    entries: usize,
+}
+
+impl RunBuilder {
+    fn finish(self) -> Result<Run> {
+        Ok(Run {
+            live: self.live.finish()?,
+            tombstones: self
+                .tombstones
+                .map(FrozenLayerBuilder::finish)
+                .transpose()?,
+        })
+    }
+}
+
+/// How a segment is built.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct BuildOptions {
+    /// Nothing lies under the new segment: its tombstones are dropped (there is
+    /// nothing left for them to hide).
+    pub(crate) oldest: bool,
+    /// Give the segment a Bloom filter.
+    pub(crate) filtered: bool,
+    /// The segment's level in the merge policy.
+    pub(crate) level: u32,
+    /// The most entries (live keys and tombstones) in one run.
+    pub(crate) run_entries: usize,
+}
+
 /// One immutable layer of the store.
 #[derive(Debug)]
 pub(crate) struct Segment<V> {
-    live: FrozenLayer,
-    tombstones: Option<FrozenLayer>,
+    runs: Vec<Run>,
+    /// The smallest key of each run but the first: run `i + 1` holds the keys from
+    /// `starts[i]` up to `starts[i + 1]`.
+    starts: Vec<Vec<u8>>,
     values: Column<V>,
-    /// Every key of both FSTs; absent on the oldest segment and on segments read
-    /// from disk.
+    /// Every key of the segment, live or deleted; absent on a fully compacted
+    /// segment and on segments read from disk.
     filter: Option<KeyFilter>,
+    level: u32,
+    entries: usize,
+    tombstones: usize,
 }
 
 impl<V: Clone + 'static> Segment<V> {
     /// Builds a segment from entries in strictly increasing key order (`None` is a
-    /// tombstone), at most `expected` of them.
+    /// tombstone), at most `expected` of them (the filter is sized for that many).
     ///
-    /// `oldest` says nothing lies under the new segment: its tombstones are dropped
-    /// (there is nothing left for them to hide) and it gets no filter.
+    /// `between_runs` is called after each finished run; when it returns `false` the
+    /// build stops and returns `None`.
     pub(crate) fn build(
         entries: impl Iterator<Item = (Vec<u8>, Option<V>)>,
         expected: usize,
-        oldest: bool,
-    ) -> Result<Segment<V>> {
-        let mut values = Column::new();
-        let mut deleted = Vec::new();
-        let mut filter = (!oldest).then(|| KeyFilter::with_capacity(expected));
-        let live = FrozenLayer::from_sorted_iter(entries.filter_map(|(key, entry)| {
-            if entry.is_some() || !oldest {
-                if let Some(f) = &mut filter {
-                    f.insert(&key);
-                }
-            }
-            match entry {
-                Some(v) => Some((key, values.push(v))),
-                None => {
-                    if !oldest {
-                        deleted.push(key);
-                    }
-                    None
-                }
-            }
-        }))?;
-        values.shrink_to_fit();
-        let tombstones = if deleted.is_empty() {
-            None
-        } else {
-            Some(FrozenLayer::from_sorted_iter(
-                deleted.iter().map(|k| (k, 0)),
-            )?)
+        options: BuildOptions,
+        mut between_runs: impl FnMut() -> bool,
+    ) -> Result<Option<Segment<V>>> {
+        let mut segment = Segment {
+            runs: Vec::new(),
+            starts: Vec::new(),
+            values: Column::new(),
+            filter: options.filtered.then(|| KeyFilter::with_capacity(expected)),
+            level: options.level,
+            entries: 0,
+            tombstones: 0,
         };
-        Ok(Segment {
-            live,
-            tombstones,
-            values,
-            filter,
-        })
+        let mut run: Option<RunBuilder> = None;
+        for (key, entry) in entries {
+            if entry.is_none() && options.oldest {
+                continue;
+            }
+            if let Some(f) = &mut segment.filter {
+                f.insert(&key);
+            }
+            let current = match &mut run {
+                Some(r) => r,
+                None => {
+                    if !segment.runs.is_empty() {
+                        segment.starts.push(key.clone());
+                    }
+                    run.insert(RunBuilder {
+                        live: FrozenLayerBuilder::memory(),
+                        tombstones: None,
+                        entries: 0,
+                    })
+                }
+            };
+            match entry {
+                Some(v) => current.live.insert(&key, segment.values.push(v))?,
+                None => {
+                    current
+                        .tombstones
+                        .get_or_insert_with(FrozenLayerBuilder::memory)
+                        .insert(&key, 0)?;
+                    segment.tombstones += 1;
+                }
+            }
+            current.entries += 1;
+            segment.entries += 1;
+            if current.entries >= options.run_entries {
+                let finished = run.take().map(RunBuilder::finish).transpose()?;
+                segment.runs.extend(finished);
+                if !between_runs() {
+                    return Ok(None);
+                }
+            }
+        }
+        let finished = run.take().map(RunBuilder::finish).transpose()?;
+        segment.runs.extend(finished);
+        segment.values.shrink_to_fit();
+        Ok(Some(segment))
+    }
+
+    /// The same segment without its filter (the layers are shared, not copied).
+    pub(crate) fn without_filter(&self) -> Segment<V> {
+        Segment {
+            runs: self.runs.clone(),
+            starts: self.starts.clone(),
+            values: self.values.clone(),
+            filter: None,
+            level: self.level,
+            entries: self.entries,
+            tombstones: self.tombstones,
+        }
+    }
+
+    /// The run that holds `key` if any does.
+    fn run_of(&self, key: &[u8]) -> Option<&Run> {
+        self.runs
+            .get(self.starts.partition_point(|s| s.as_slice() <= key))
     }
 
     /// What this segment says about `key`.
@@ -84,10 +222,13 @@ impl<V: Clone + 'static> Segment<V> {
         if self.filter.as_ref().is_some_and(|f| !f.may_contain(key)) {
             return Found::Absent;
         }
-        if let Some(output) = self.live.get(key) {
+        let Some(run) = self.run_of(key) else {
+            return Found::Absent;
+        };
+        if let Some(output) = run.live.get(key) {
             return Found::Value(self.value(output));
         }
-        match &self.tombstones {
+        match &run.tombstones {
             Some(t) if t.get(key).is_some() => Found::Deleted,
             _ => Found::Absent,
         }
@@ -99,6 +240,24 @@ impl<V: Clone + 'static> Segment<V> {
             .expect("segment invariant: every FST output names a stored value")
     }
 
+    /// The indexes of the runs that may hold keys within `bounds`, in order.
+    fn runs_within(&self, bounds: &KeyBounds) -> std::ops::Range<usize> {
+        let first = match &bounds.start {
+            Bound::Included(s) | Bound::Excluded(s) => self
+                .starts
+                .partition_point(|x| x.as_slice() <= s.as_slice()),
+            Bound::Unbounded => 0,
+        };
+        let last = match &bounds.end {
+            Bound::Included(e) => self
+                .starts
+                .partition_point(|x| x.as_slice() <= e.as_slice()),
+            Bound::Excluded(e) => self.starts.partition_point(|x| x.as_slice() < e.as_slice()),
+            Bound::Unbounded => self.runs.len().saturating_sub(1),
+        };
+        first..(last + 1).min(self.runs.len()).max(first)
+    }
+
     /// Up to `limit` entries of `part` within `bounds`, from the low end, or from the
     /// high end (descending) when `from_back`.
     pub(crate) fn entries(
@@ -108,83 +267,139 @@ impl<V: Clone + 'static> Segment<V> {
         limit: usize,
         from_back: bool,
     ) -> Vec<(Vec<u8>, Option<V>)> {
-        let layer = match part {
-            Part::Live => &self.live,
-            Part::Tombstones => match &self.tombstones {
-                Some(t) => t,
-                None => return Vec::new(),
-            },
-        };
         let decode = |(k, out): (Vec<u8>, u64)| match part {
             Part::Live => (k, Some(self.value(out))),
             Part::Tombstones => (k, None),
         };
-        let range = layer.range_bounds(bounds.clone());
+        let mut out = Vec::new();
+        let runs = &self.runs[self.runs_within(bounds)];
+        let take = |run: &Run, out: &mut Vec<_>| {
+            if let Some(layer) = run.part(part) {
+                let range = layer.range_bounds(bounds.clone());
+                let room = limit - out.len();
+                if from_back {
+                    out.extend(range.rev().take(room).map(decode));
+                } else {
+                    out.extend(range.take(room).map(decode));
+                }
+            }
+            out.len() < limit
+        };
         if from_back {
-            range.rev().take(limit).map(decode).collect()
+            for run in runs.iter().rev() {
+                if !take(run, &mut out) {
+                    break;
+                }
+            }
         } else {
-            range.take(limit).map(decode).collect()
+            for run in runs {
+                if !take(run, &mut out) {
+                    break;
+                }
+            }
         }
+        out
     }
 
     /// Live keys plus tombstones: the size the merge policy weighs.
     pub(crate) fn entry_count(&self) -> usize {
-        self.live.len() + self.tombstone_count()
+        self.entries
     }
 
     /// The number of tombstones.
     pub(crate) fn tombstone_count(&self) -> usize {
-        self.tombstones.as_ref().map_or(0, FrozenLayer::len)
+        self.tombstones
     }
 
-    /// Heap bytes: both FSTs (as their own `memory_usage` counts them; a memory-mapped
-    /// FST counts as the file's size) and the value slots.
+    /// The segment's level in the merge policy.
+    pub(crate) fn level(&self) -> u32 {
+        self.level
+    }
+
+    /// Whether the segment has a Bloom filter.
+    pub(crate) fn is_filtered(&self) -> bool {
+        self.filter.is_some()
+    }
+
+    /// Heap bytes: the FSTs (as their own `memory_usage` counts them; a memory-mapped
+    /// FST counts as the file's size), the run boundaries, the value slots and the
+    /// filter.
     pub(crate) fn memory_usage(&self) -> usize {
-        self.live.memory_usage()
-            + self
-                .tombstones
-                .as_ref()
-                .map_or(0, FrozenLayer::memory_usage)
+        let runs: usize = self
+            .runs
+            .iter()
+            .map(|r| {
+                r.live.memory_usage() + r.tombstones.as_ref().map_or(0, FrozenLayer::memory_usage)
+            })
+            .sum();
+        runs + self.starts.iter().map(Vec::capacity).sum::<usize>()
+            + self.runs.capacity() * std::mem::size_of::<Run>()
             + self.values.memory_usage()
             + self.filter.as_ref().map_or(0, KeyFilter::memory_usage)
     }
 
     /// Checks the segment on its own; `oldest` says nothing lies under it.
     pub(crate) fn check(&self, oldest: bool) -> std::result::Result<(), String> {
+        if self.starts.len() + 1 != self.runs.len().max(1) {
+            return Err(format!(
+                "{} run boundaries for {} runs",
+                self.starts.len(),
+                self.runs.len()
+            ));
+        }
+        let live: usize = self.runs.iter().map(|r| r.live.len()).sum();
         if let Some(slots) = self.values.slot_count() {
-            if slots != self.live.len() {
-                return Err(format!(
-                    "{slots} value slots for {} live keys",
-                    self.live.len()
-                ));
+            if slots != live {
+                return Err(format!("{slots} value slots for {live} live keys"));
             }
         }
-        if let Some(f) = &self.filter {
-            let tombstones = self.tombstones.iter().flat_map(|t| t.iter());
-            if let Some((k, _)) = self
-                .live
-                .iter()
-                .chain(tombstones)
-                .find(|(k, _)| !f.may_contain(k))
-            {
-                return Err(format!(
-                    "the filter misses key {:?}",
-                    k.escape_ascii().to_string()
-                ));
-            }
+        let counted: usize = self.runs.iter().map(Run::len).sum();
+        if counted != self.entries || self.entries - live != self.tombstones {
+            return Err(format!(
+                "counts {} entries and {} tombstones, the runs hold {counted} and {}",
+                self.entries,
+                self.tombstones,
+                counted - live
+            ));
         }
-        if let Some(t) = &self.tombstones {
+        for (i, run) in self.runs.iter().enumerate() {
+            if run.len() == 0 {
+                return Err(format!("run {i} is empty"));
+            }
+            if i > 0 && run.first_key().as_ref() != Some(&self.starts[i - 1]) {
+                return Err(format!("run {i} does not start at its boundary"));
+            }
+            if let (Some(last), Some(next)) = (run.last_key(), self.starts.get(i)) {
+                if last >= *next {
+                    return Err(format!("run {i} reaches past the next run's start"));
+                }
+            }
+            let Some(t) = &run.tombstones else { continue };
             if oldest {
                 return Err(format!("the oldest segment keeps {} tombstones", t.len()));
             }
             if t.is_empty() {
                 return Err("an empty tombstone FST is kept".into());
             }
-            if let Some((k, _)) = t.iter().find(|(k, _)| self.live.get(k).is_some()) {
+            if let Some((k, _)) = t.iter().find(|(k, _)| run.live.get(k).is_some()) {
                 return Err(format!(
                     "key {:?} is both live and deleted",
                     k.escape_ascii().to_string()
                 ));
+            }
+        }
+        if let Some(f) = &self.filter {
+            let keys = self.runs.iter().flat_map(|r| {
+                let dead = r.tombstones.iter().flat_map(|t| t.iter());
+                r.live.iter().chain(dead)
+            });
+            for (k, _) in keys {
+                if !f.may_contain(&k) {
+                    return Err(format!(
+                        "the filter misses key {:?}",
+                        k.escape_ascii().to_string()
+                    ));
+                }
             }
         }
         Ok(())
@@ -192,23 +407,54 @@ impl<V: Clone + 'static> Segment<V> {
 }
 
 impl Segment<u64> {
-    /// A segment over FSTs read back from disk; `u64` values are the FST outputs.
-    pub(crate) fn from_layers(live: FrozenLayer, tombstones: Option<FrozenLayer>) -> Segment<u64> {
+    /// A segment of one run over FSTs read back from disk; `u64` values are the FST
+    /// outputs.
+    pub(crate) fn from_layers(
+        live: FrozenLayer,
+        tombstones: Option<FrozenLayer>,
+        level: u32,
+    ) -> Segment<u64> {
+        let tombstones = tombstones.filter(|t| !t.is_empty());
+        let run = Run { live, tombstones };
+        let (entries, dead) = (run.len(), run.len() - run.live.len());
         Segment {
-            live,
-            tombstones: tombstones.filter(|t| !t.is_empty()),
+            runs: if entries == 0 { Vec::new() } else { vec![run] },
+            starts: Vec::new(),
             values: Column::Inline,
             filter: None,
+            level,
+            entries,
+            tombstones: dead,
         }
     }
 
-    /// The live-key FST.
-    pub(crate) fn live(&self) -> &FrozenLayer {
-        &self.live
+    /// Writes the live keys and values into one `FrozenLayer` file at `path`.
+    pub(crate) fn write_live(&self, path: &Path) -> Result<()> {
+        self.write_part(Part::Live, path)
     }
 
-    /// The tombstone FST, if the segment deletes anything.
-    pub(crate) fn tombstones(&self) -> Option<&FrozenLayer> {
-        self.tombstones.as_ref()
+    /// Writes the deleted keys into one `FrozenLayer` file at `path`; `false` (and no
+    /// file) when the segment deletes nothing.
+    pub(crate) fn write_tombstones(&self, path: &Path) -> Result<bool> {
+        if self.tombstones == 0 {
+            return Ok(false);
+        }
+        self.write_part(Part::Tombstones, path).map(|()| true)
+    }
+
+    fn write_part(&self, part: Part, path: &Path) -> Result<()> {
+        let layers: Vec<&FrozenLayer> = self.runs.iter().filter_map(|r| r.part(part)).collect();
+        if let [only] = layers.as_slice() {
+            return only.write_to(path);
+        }
+        // Several runs: stream them into one file, in key order, with memory
+        // independent of their size.
+        let mut builder = FrozenLayerBuilder::create(path)?;
+        for layer in layers {
+            for (key, value) in layer.iter() {
+                builder.insert(key, value)?;
+            }
+        }
+        builder.finish_unopened().map(drop)
     }
 }

@@ -10,13 +10,14 @@ use crate::config::HybridConfig;
 use crate::delta::{Delta, Found};
 use crate::merge::{Cursor, Entry, Merge};
 use crate::sync::{self, Arc, Condvar, Mutex, RwLock};
-use crate::version::Version;
+use crate::version::{Layer, Version};
 
 /// What the lock guards: the delta taking writes and the published version under it.
 ///
 /// Keeping both under one lock makes a freeze (moving the delta into the version)
 /// a single atomic step for readers: whoever misses a key in the fresh delta is sure
-/// to find the old delta in the version.
+/// to find the old delta in the version. The lock is held for one delta operation
+/// or one O(layers) version swap at a time, never for a flush or a merge.
 pub(crate) struct State<V> {
     pub(crate) active: Delta<V>,
     pub(crate) version: Arc<Version<V>>,
@@ -27,8 +28,11 @@ pub(crate) struct State<V> {
 /// Everything the store's handle and its background thread share.
 pub(crate) struct Shared<V> {
     pub(crate) state: RwLock<State<V>>,
-    /// Held for a whole compaction or save: only its holder changes `State::version`.
+    /// Held for a whole compaction or save: only its holder replaces layers of
+    /// `State::version` (writers only add frozen deltas in front).
     pub(crate) compaction: Mutex<()>,
+    /// Replaced versions, freed by the compacting thread once no reader holds them.
+    pub(crate) graveyard: Mutex<Vec<Arc<Version<V>>>>,
     pub(crate) worker: Mutex<Worker>,
     /// Wakes the background thread.
     pub(crate) wake: Condvar,
@@ -69,6 +73,9 @@ pub struct HybridStore<V> {
 /// double-ended.
 pub struct HybridRange<V> {
     merge: Merge<V>,
+    /// The version scanned: held so that the layers it reads are freed by the
+    /// compacting thread after the scan, not by the scan's owner.
+    _version: Arc<Version<V>>,
 }
 
 impl<V> fmt::Debug for HybridRange<V> {
@@ -121,7 +128,7 @@ impl<V> fmt::Debug for HybridStore<V> {
         let st = sync::read(&self.shared.state);
         f.debug_struct("HybridStore")
             .field("len", &st.len)
-            .field("segments", &st.version.segments.len())
+            .field("layers", &st.version.layers.len())
             .field("config", &self.shared.config)
             .finish_non_exhaustive()
     }
@@ -151,6 +158,7 @@ impl<V: Clone + Send + Sync + 'static> HybridStore<V> {
                     len,
                 }),
                 compaction: Mutex::new(()),
+                graveyard: Mutex::new(Vec::new()),
                 worker: Mutex::new(Worker::default()),
                 wake: Condvar::new(),
                 frozen: Condvar::new(),
@@ -219,9 +227,9 @@ impl<V: Clone + Send + Sync + 'static> HybridStore<V> {
             (true, true) => st.len -= 1,
             _ => {}
         }
-        let delta_bytes = st.active.memory_usage();
+        let action = self.after_write_locked(&mut st);
         drop(st);
-        self.after_write(delta_bytes);
+        self.after_write(action);
         old
     }
 
@@ -254,9 +262,10 @@ impl<V: Clone + Send + Sync + 'static> HybridStore<V> {
     fn scan(&self, bounds: KeyBounds) -> HybridRange<V> {
         let (delta, version, _) = self.snapshot(&bounds);
         let mut sources = vec![Cursor::from_sorted(delta)];
-        sources.extend(version.cursors(&bounds, version.segments.len()));
+        sources.extend(version.cursors(&bounds));
         HybridRange {
             merge: Merge::new(sources),
+            _version: version,
         }
     }
 
@@ -288,13 +297,8 @@ impl<V: Clone + Send + Sync + 'static> HybridStore<V> {
         HybridStats {
             len: st.len,
             delta_entries: st.active.len(),
-            frozen_deltas: st.version.frozen.len(),
-            segments: st
-                .version
-                .segments
-                .iter()
-                .map(|s| s.entry_count())
-                .collect(),
+            frozen_deltas: st.version.deltas().count(),
+            segments: st.version.segments().map(|s| s.entry_count()).collect(),
         }
     }
 
@@ -305,13 +309,15 @@ impl<V: Clone + Send + Sync + 'static> HybridStore<V> {
     /// An error (the FST builder failing, which only an internal bug or exhausted
     /// capacity can cause) leaves every entry readable where it was.
     pub fn compact(&self) -> Result<()> {
-        self.shared.compact(true)
+        self.shared.compact_all()
     }
 
-    /// Freezes the delta and merges it the way a background flush does (with the
-    /// newest segments, keeping the segment count logarithmic), in this thread.
+    /// Freezes the delta, flushes it into a segment and runs the merges the merge
+    /// policy asks for (see [`HybridConfig::merge_ratio`]), the way the background
+    /// thread does, in this thread.
     pub fn flush(&self) -> Result<()> {
-        self.shared.compact(false)
+        self.shared.freeze();
+        self.shared.maintain()
     }
 }
 
@@ -392,13 +398,15 @@ impl<V: Clone + Send + Sync + 'static> CheckInvariants for HybridStore<V> {
     fn check_invariants(&self) -> std::result::Result<(), String> {
         let all = KeyBounds::all();
         let (delta, version, len) = self.snapshot(&all);
-        let last = version.segments.len().saturating_sub(1);
-        for (i, s) in version.segments.iter().enumerate() {
-            s.check(i == last)
-                .map_err(|e| format!("segment {i} (newest is 0): {e}"))?;
+        let last = version.layers.len().saturating_sub(1);
+        for (i, layer) in version.layers.iter().enumerate() {
+            if let Layer::Segment(s) = layer {
+                s.check(i == last)
+                    .map_err(|e| format!("layer {i} (newest is 0): {e}"))?;
+            }
         }
         let mut sources = vec![Cursor::from_sorted(delta)];
-        sources.extend(version.cursors(&all, version.segments.len()));
+        sources.extend(version.cursors(&all));
         let mut previous: Option<Vec<u8>> = None;
         let mut live = 0;
         for (key, entry) in Merge::new(sources) {

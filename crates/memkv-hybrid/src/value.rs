@@ -17,7 +17,7 @@ pub(crate) fn is_inline<V: 'static>() -> bool {
 }
 
 /// The values of one segment.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) enum Column<V> {
     /// `V` is `u64`: the FST output is the value.
     Inline,

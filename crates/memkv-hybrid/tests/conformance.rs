@@ -48,6 +48,24 @@ fn conforms_when_every_few_writes_flush_inline() {
 }
 
 #[test]
+fn conforms_when_segments_are_cut_into_tiny_runs() {
+    // Runs of three entries: lookups, scans from both ends and merges cross run
+    // boundaries all the time.
+    Suite::new("HybridStore (tiny runs)")
+        .cases(64)
+        .with_invariants()
+        .maintain(flush_or_compact())
+        .run(|| {
+            HybridStore::<u64>::with_config(
+                HybridConfig::default()
+                    .flush_threshold(400)
+                    .run_entries(3)
+                    .background(false),
+            )
+        });
+}
+
+#[test]
 fn conforms_while_background_flushes_run() {
     Suite::new("HybridStore (background flushes)")
         .cases(32)

@@ -56,31 +56,39 @@ proptest! {
 
 #[test]
 fn the_number_of_segments_stays_logarithmic() {
-    let ratio = 1.5;
+    let width = 4;
     let store = HybridStore::<u64>::with_config(
         HybridConfig::default()
             .flush_threshold(4_096)
-            .merge_ratio(ratio)
+            .merge_ratio(width as f64)
             .background(false),
     );
     let n = 40_000u64;
-    let mut most = 0;
+    let (mut most, mut flushes, mut before) = (0, 0, 0);
     for i in 0..n {
         store.insert(format!("{:08x}", i.wrapping_mul(0x9E37_79B9_7F4A_7C15)), i);
-        let segments = store.stats().segments;
-        most = most.max(segments.len());
-        // The merge policy's guarantee: each segment is more than `ratio` times the
-        // next newer one, so sizes grow geometrically.
-        for w in segments.windows(2) {
-            assert!(
-                w[1] as f64 > ratio * w[0] as f64,
-                "after {i} inserts: {segments:?}"
-            );
-        }
+        let stats = store.stats();
+        flushes += usize::from(stats.delta_entries < before);
+        before = stats.delta_entries;
+        most = most.max(stats.segments.len());
+        assert_eq!(
+            stats.frozen_deltas, 0,
+            "inline flushes leave no frozen delta"
+        );
     }
-    let smallest_flush = 10.0;
-    let bound = ((n as f64 / smallest_flush).ln() / ratio.ln()) as usize + 1;
-    assert!(most <= bound, "{most} segments at most, bound {bound}");
+    // The policy's guarantee: fewer than `width` segments per level once a flush and
+    // its merges are done, and a level holds `width` times more flushes than the one
+    // below it.
+    let levels = (flushes as f64).ln() / (width as f64).ln() + 1.0;
+    let bound = (width - 1) * levels.ceil() as usize;
+    assert!(
+        most <= bound,
+        "{most} segments at most after {flushes} flushes, bound {bound}"
+    );
+    assert!(
+        flushes > 100,
+        "only {flushes} flushes: the test tests nothing"
+    );
     store.compact().unwrap();
     assert_eq!(store.stats().segments, [n as usize]);
     assert_eq!(store.len(), n as usize);

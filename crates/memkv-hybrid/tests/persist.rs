@@ -3,6 +3,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use memkv_core::CheckInvariants;
 use memkv_core::Error;
 use memkv_hybrid::{HybridConfig, HybridStore, MANIFEST};
 
@@ -30,6 +31,10 @@ fn layered_store() -> HybridStore<u64> {
         if i % 7 == 0 {
             store.remove(format!("/srv/{:03}/{}", (i / 2) % 97, i / 2));
         }
+    }
+    if store.stats().delta_entries == 0 {
+        // The last write flushed: one more leaves something in the delta.
+        store.insert(b"/srv/zzz", 600);
     }
     assert!(store.stats().segments.len() > 1, "{:?}", store.stats());
     assert!(store.stats().delta_entries > 0);
@@ -61,6 +66,34 @@ fn a_saved_store_opens_with_the_same_contents() {
         .map(|e| e.unwrap().file_name().into_string().unwrap())
         .collect();
     assert_eq!(names.len(), 2, "{names:?}");
+}
+
+#[test]
+fn segments_of_many_runs_are_saved_as_one_file_each() {
+    let dir = scratch("runs");
+    let store = HybridStore::with_config(
+        HybridConfig::default()
+            .flush_threshold(2_000)
+            .run_entries(7)
+            .background(false),
+    );
+    for i in 0..300u64 {
+        store.insert(format!("/runs/{:03}/{}", i % 13, i), i);
+        if i % 5 == 0 {
+            store.remove(format!("/runs/{:03}/{}", (i / 2) % 13, i / 2));
+        }
+    }
+    let expected = contents(&store);
+    store.save(&dir).unwrap();
+    let opened = HybridStore::open(&dir).unwrap();
+    assert_eq!(contents(&opened), expected);
+    assert_eq!(opened.len(), expected.len());
+    opened.check_invariants().unwrap();
+    store.compact().unwrap();
+    store.save(&dir).unwrap();
+    let compacted = HybridStore::open(&dir).unwrap();
+    assert_eq!(compacted.stats().segments, [expected.len()]);
+    assert_eq!(contents(&compacted), expected);
 }
 
 #[test]
