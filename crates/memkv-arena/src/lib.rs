@@ -10,7 +10,10 @@
 //!   discriminant;
 //! - [`ByteArena`]: variable-length byte strings (prefixes, key suffixes) packed
 //!   back to back in large chunks, named by 6-byte [`DataRef`]s that reach past
-//!   4 GiB (2^23 chunks of up to 16 MiB, and items of any length).
+//!   4 GiB (2^23 chunks of up to 16 MiB, and items of any length);
+//! - [`BlobArena`]: blocks rewritten as a whole (the trees' leaf buckets) in size
+//!   classes with a free list per class, named by 4-byte [`BlobRef`]s, so
+//!   rewrites reuse space instead of leaving dead bytes.
 //!
 //! Both grow in chunks rather than by doubling one buffer, so a large store never
 //! holds twice its size during a reallocation and wastes at most one chunk.
@@ -27,6 +30,7 @@
 //! is safe code.
 #![warn(missing_docs)]
 
+mod blob_arena;
 mod byte_arena;
 mod data_ref;
 #[allow(unsafe_code)]
@@ -34,6 +38,7 @@ mod prefetch;
 #[allow(unsafe_code)]
 mod slab;
 
+pub use blob_arena::{BlobArena, BlobRef, BLOB_CHUNK};
 pub use byte_arena::{ByteArena, Relocator, CHUNK_SIZE};
 pub use data_ref::DataRef;
 pub use prefetch::prefetch;

@@ -192,3 +192,113 @@ proptest! {
         prop_assert_eq!(OrderedMap::len(&kv), model.len());
     }
 }
+
+/// Thousands of path-like keys, so leaf buckets fill, burst into nodes, shrink
+/// and merge back when nodes collapse; checked against a model throughout,
+/// including ordered scans from both ends and ranges that start and end inside
+/// buckets.
+#[test]
+fn buckets_burst_shrink_and_scan() {
+    let n: u64 = if cfg!(miri) { 120 } else { 4000 };
+    let check_every = if cfg!(miri) { 40 } else { 97 };
+    let mut state = 0x1234_5678_9abc_def0u64;
+    let mut rnd = move || {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        state >> 33
+    };
+    let dirs = ["usr/", "share/", "doc/", "lib/", "x", "\0", "\u{ff}"];
+    let key = |rnd: &mut dyn FnMut() -> u64| {
+        let mut k = Vec::new();
+        for _ in 0..rnd() % 5 {
+            k.extend_from_slice(dirs[(rnd() % dirs.len() as u64) as usize].as_bytes());
+        }
+        k.extend_from_slice(format!("{}", rnd() % 300).as_bytes());
+        k
+    };
+    let mut kv = ArenaArt::new();
+    let mut model = BTreeMap::new();
+    for i in 0..n {
+        let k = key(&mut rnd);
+        assert_eq!(kv.insert(&k, i), model.insert(k, i));
+        if i % check_every == 0 {
+            kv.check_invariants().unwrap();
+        }
+    }
+    kv.check_invariants().unwrap();
+    let scan = |kv: &ArenaArt<u64>,
+                model: &BTreeMap<Vec<u8>, u64>,
+                rnd: &mut dyn FnMut() -> u64| {
+        assert!(kv
+            .iter()
+            .map(|(k, v)| (k, *v))
+            .eq(model.iter().map(|(k, v)| (k.clone(), *v))));
+        assert!(kv
+            .iter()
+            .rev()
+            .map(|(k, v)| (k, *v))
+            .eq(model.iter().rev().map(|(k, v)| (k.clone(), *v))));
+        for _ in 0..20 {
+            let mut a = model
+                .keys()
+                .nth((rnd() as usize) % model.len().max(1))
+                .cloned()
+                .unwrap_or_default();
+            let mut b = model
+                .keys()
+                .nth((rnd() as usize) % model.len().max(1))
+                .cloned()
+                .unwrap_or_default();
+            if rnd() % 2 == 0 {
+                a.push(b'0');
+            }
+            if rnd() % 2 == 0 {
+                b.pop();
+            }
+            if a > b {
+                std::mem::swap(&mut a, &mut b);
+            }
+            let r = (Bound::Included(&a[..]), Bound::Excluded(&b[..]));
+            let got: Vec<Vec<u8>> = kv
+                .range::<(Bound<&[u8]>, Bound<&[u8]>)>(r)
+                .map(|(k, _)| k)
+                .collect();
+            let want: Vec<Vec<u8>> = model.range::<[u8], _>(r).map(|(k, _)| k.clone()).collect();
+            assert_eq!(got, want);
+            let got: Vec<Vec<u8>> = kv
+                .range::<(Bound<&[u8]>, Bound<&[u8]>)>((
+                    Bound::Excluded(&a[..]),
+                    Bound::Included(&b[..]),
+                ))
+                .rev()
+                .map(|(k, _)| k)
+                .collect();
+            let want: Vec<Vec<u8>> = model
+                .range::<[u8], _>((Bound::Excluded(&a[..]), Bound::Included(&b[..])))
+                .rev()
+                .map(|(k, _)| k.clone())
+                .collect();
+            assert_eq!(got, want);
+        }
+    };
+    scan(&kv, &model, &mut rnd);
+    let keys: Vec<Vec<u8>> = model.keys().cloned().collect();
+    for (i, k) in (0u64..).zip(&keys) {
+        if rnd() % 3 != 0 {
+            assert_eq!(kv.remove(k), model.remove(k));
+            assert_eq!(kv.remove(k), None);
+        }
+        if i % check_every == 0 {
+            kv.check_invariants().unwrap();
+        }
+    }
+    kv.check_invariants().unwrap();
+    scan(&kv, &model, &mut rnd);
+    kv.compact();
+    kv.check_invariants().unwrap();
+    scan(&kv, &model, &mut rnd);
+    for k in &keys {
+        assert_eq!(kv.get(k), model.get(k));
+    }
+}

@@ -3,11 +3,11 @@
 use std::fmt;
 use std::mem::size_of;
 
-use memkv_arena::Handle;
+use memkv_arena::{BlobRef, Handle};
 
-use super::frag::Frag;
+use super::bucket::{self, Reader, BUCKET_MAX};
 use super::node::{is_leaf, leaf_index, Child, Node256, Node48, NodeId, Small, NONE, PLEN_LONG};
-use super::ArenaArt;
+use super::{lcp, ArenaArt};
 
 /// Where an [`ArenaArt`]'s bytes go, from [`ArenaArt::stats`].
 ///
@@ -24,16 +24,20 @@ pub struct ArenaArtStats {
     pub node_bytes: [usize; 6],
     /// Bytes of each node's struct (header, keys, children).
     pub node_size: [usize; 6],
-    /// Heap bytes of the leaf suffix slab (6-byte fragments).
-    pub suffix_slot_bytes: usize,
+    /// Leaf buckets.
+    pub buckets: usize,
+    /// Heap bytes of the bucket store (blocks, free blocks, spare capacity).
+    pub bucket_bytes: usize,
+    /// Bytes of the live bucket blocks, each rounded up to its size class.
+    pub bucket_block_bytes: usize,
+    /// Encoded bytes of the buckets (what the blocks hold).
+    pub bucket_used_bytes: usize,
+    /// Bytes of vacant bucket blocks awaiting reuse.
+    pub bucket_free_bytes: usize,
+    /// Key bytes stored in buckets (after front coding).
+    pub suffix_key_bytes: usize,
     /// Heap bytes of the value slab.
     pub value_bytes: usize,
-    /// Leaves whose suffix is inline (0..=5 bytes) / in the byte arena.
-    pub suffixes_inline: usize,
-    /// Leaves whose suffix is in the byte arena.
-    pub suffixes_in_arena: usize,
-    /// Key bytes held in leaf suffixes (inline and in the arena).
-    pub suffix_key_bytes: usize,
     /// Node prefixes stored inline / in the byte arena.
     pub prefixes_inline: usize,
     /// Node prefixes stored in the byte arena.
@@ -48,8 +52,8 @@ pub struct ArenaArtStats {
     pub arena_dead: usize,
     /// Vacant slab slots awaiting reuse (nodes and leaves).
     pub free_slots: usize,
-    /// Sum over all entries of the inner nodes a lookup visits to reach them
-    /// (divide by `len` for the average lookup depth).
+    /// Sum over all entries of the inner nodes a lookup visits to reach their
+    /// bucket (divide by `len` for the average lookup depth).
     pub depth_total: usize,
     /// Sum over all entries of those nodes whose prefix is in the byte arena (each
     /// costs a lookup one more dependent memory access).
@@ -83,9 +87,13 @@ impl fmt::Display for ArenaArtStats {
         }
         writeln!(
             f,
-            "  leaf suffix slots            {:>12} B  {:>7.2} B/key",
-            self.suffix_slot_bytes,
-            per(self.suffix_slot_bytes)
+            "  buckets  {:>10}            {:>12} B  {:>7.2} B/key (blocks {}, encoded {}, free {})",
+            self.buckets,
+            self.bucket_bytes,
+            per(self.bucket_bytes),
+            self.bucket_block_bytes,
+            self.bucket_used_bytes,
+            self.bucket_free_bytes
         )?;
         writeln!(
             f,
@@ -105,8 +113,9 @@ impl fmt::Display for ArenaArtStats {
         )?;
         writeln!(
             f,
-            "  suffixes: {} inline, {} in arena, {} key bytes",
-            self.suffixes_inline, self.suffixes_in_arena, self.suffix_key_bytes
+            "  bucket key bytes: {} ({:.2} entries per bucket)",
+            self.suffix_key_bytes,
+            self.len as f64 / self.buckets.max(1) as f64
         )?;
         writeln!(
             f,
@@ -153,7 +162,10 @@ impl<V> ArenaArt<V> {
                 size_of::<Node48>(),
                 size_of::<Node256>(),
             ],
-            suffix_slot_bytes: self.suffixes.memory_usage(),
+            buckets: self.buckets.blocks(),
+            bucket_bytes: self.buckets.memory_usage(),
+            bucket_block_bytes: self.buckets.block_bytes(),
+            bucket_free_bytes: self.buckets.free_bytes(),
             value_bytes: self.values.memory_usage(),
             arena_bytes: self.arena.memory_usage(),
             arena_live: self.arena.live_bytes(),
@@ -164,18 +176,10 @@ impl<V> ArenaArt<V> {
                 + nodes.n16.free_slots()
                 + nodes.n48.free_slots()
                 + nodes.n256.free_slots()
-                + self.suffixes.free_slots(),
+                + self.values.free_slots(),
             memory_usage: self.memory_usage(),
             ..ArenaArtStats::default()
         };
-        for (_, f) in self.suffixes.iter() {
-            s.suffix_key_bytes += f.len(&self.arena);
-            if f.data_ref().is_some() {
-                s.suffixes_in_arena += 1;
-            } else {
-                s.suffixes_inline += 1;
-            }
-        }
         let prefixes = nodes
             .n2
             .iter()
@@ -199,8 +203,12 @@ impl<V> ArenaArt<V> {
         }
         while let Some((c, depth, arena_prefixes)) = stack.pop() {
             if is_leaf(c) {
-                s.depth_total += depth;
-                s.arena_prefix_total += arena_prefixes;
+                let block = self.bucket(c);
+                let n = bucket::count(block);
+                s.depth_total += depth * n;
+                s.arena_prefix_total += arena_prefixes * n;
+                s.bucket_used_bytes += bucket::encoded_len(block);
+                s.suffix_key_bytes += Reader::new(block).map(|e| e.rest.len()).sum::<usize>();
                 continue;
             }
             let n = NodeId::from_child(c);
@@ -215,47 +223,85 @@ impl<V> ArenaArt<V> {
     }
 }
 
+/// Checks one bucket: its size, canonical front coding, strictly increasing
+/// suffixes, and value slots that are live and not named twice. Returns its
+/// number of entries.
+fn check_bucket<V>(
+    t: &ArenaArt<V>,
+    c: Child,
+    is_value: bool,
+    seen_values: &mut [bool],
+) -> Result<usize, String> {
+    let block = t.bucket(c);
+    let count = bucket::count(block);
+    let what = format!("bucket {:?}", BlobRef::from_u32(leaf_index(c)));
+    if count == 0 || count > BUCKET_MAX {
+        return Err(format!("{what} has {count} entries"));
+    }
+    if is_value && count != 1 {
+        return Err(format!("{what} is a node's value with {count} entries"));
+    }
+    let mut prev: Vec<u8> = Vec::new();
+    for (i, e) in Reader::new(block).enumerate() {
+        if e.shared > prev.len() {
+            return Err(format!(
+                "{what}: entry {i} shares more than the last suffix"
+            ));
+        }
+        let mut suffix = prev[..e.shared].to_vec();
+        suffix.extend_from_slice(e.rest);
+        if i > 0 && (suffix <= prev || lcp(&prev, &suffix) != e.shared) {
+            return Err(format!("{what}: entry {i} out of order or not canonical"));
+        }
+        if i == 0 && e.shared != 0 {
+            return Err(format!("{what}: the first entry shares bytes"));
+        }
+        if is_value && !suffix.is_empty() {
+            return Err(format!("{what}: a node's value with a non-empty suffix"));
+        }
+        let v = e.value;
+        if t.values.get(Handle::from_raw(v)).is_none() {
+            return Err(format!("{what}: entry {i} names vacant value slot {v}"));
+        }
+        if std::mem::replace(&mut seen_values[v as usize], true) {
+            return Err(format!("value slot {v} is named twice"));
+        }
+        prev = suffix;
+    }
+    Ok(count)
+}
+
 /// Checks everything a traversal can see: node layouts, the two-entries rule,
-/// canonical fragments, and that the slabs and the arena hold exactly what the
-/// tree reaches (no leaks, no double use).
+/// canonical fragments and prefix lengths, buckets, and that the slabs, the bucket
+/// store and the arena hold exactly what the tree reaches (no leaks, no double
+/// use).
 pub(super) fn check<V>(t: &ArenaArt<V>) -> Result<(), String> {
-    let mut leaves = 0usize;
+    let mut entries = 0usize;
+    let mut buckets = 0usize;
     let mut nodes = [0usize; 6];
     let mut arena_items = 0usize;
-    let mut seen_leaves = vec![false; t.suffixes.high_water() as usize];
-    let mut check_frag = |f: &Frag, what: &dyn fmt::Display| -> Result<(), String> {
-        if !f.is_canonical(&t.arena) {
-            return Err(format!("{what}: fragment not in canonical form"));
-        }
-        arena_items += usize::from(f.data_ref().is_some());
-        Ok(())
-    };
-    let mut stack: Vec<Child> = Vec::new();
+    let mut seen_values = vec![false; t.values.high_water() as usize];
+    let mut stack: Vec<(Child, bool)> = Vec::new();
     if t.root != NONE {
-        stack.push(t.root);
+        stack.push((t.root, false));
     }
-    while let Some(c) = stack.pop() {
+    while let Some((c, is_value)) = stack.pop() {
         if is_leaf(c) {
-            let l = leaf_index(c);
-            let h = Handle::from_raw(l);
-            let (Some(f), true) = (
-                t.suffixes.get(h),
-                t.values.get(Handle::from_raw(l)).is_some(),
-            ) else {
-                return Err(format!("leaf {l} is reachable but vacant"));
-            };
-            if std::mem::replace(&mut seen_leaves[l as usize], true) {
-                return Err(format!("leaf {l} is reachable twice"));
-            }
-            check_frag(f, &format_args!("suffix of leaf {l}"))?;
-            leaves += 1;
+            entries += check_bucket(t, c, is_value, &mut seen_values)?;
+            buckets += 1;
             continue;
+        }
+        if is_value {
+            return Err(format!("{c:#x}: a node's value slot names a node"));
         }
         let n = NodeId::from_child(c);
         t.nodes.check_node(n)?;
         nodes[n.kind as usize] += 1;
         let h = t.nodes.header(n);
-        check_frag(h.prefix(), &format_args!("prefix of {n:?}"))?;
+        if !h.prefix().is_canonical(&t.arena) {
+            return Err(format!("prefix of {n:?}: fragment not in canonical form"));
+        }
+        arena_items += usize::from(h.prefix().data_ref().is_some());
         let plen = h.prefix().len(&t.arena);
         if u8::try_from(plen).unwrap_or(PLEN_LONG) != h.plen() {
             return Err(format!(
@@ -271,29 +317,28 @@ pub(super) fn check<V>(t: &ArenaArt<V>) -> Result<(), String> {
             ));
         }
         if value != NONE {
-            if !is_leaf(value) {
-                return Err(format!("{n:?}: its value slot names a node"));
-            }
-            if t.suffixes.get(Handle::from_raw(leaf_index(value))) != Some(&Frag::EMPTY) {
-                return Err(format!("{n:?}: its value leaf has a non-empty suffix"));
-            }
-            stack.push(value);
+            stack.push((value, true));
         }
         for (_, child) in t.nodes.children(n) {
-            stack.push(child);
+            stack.push((child, false));
         }
     }
-    if leaves != t.len {
+    if entries != t.len {
         return Err(format!(
-            "len is {} but {leaves} leaves are reachable",
+            "len is {} but {entries} entries are reachable",
             t.len
         ));
     }
-    if t.suffixes.len() != leaves || t.values.len() != leaves {
+    if t.values.len() != entries {
         return Err(format!(
-            "{} suffix and {} value slots are occupied for {leaves} reachable leaves",
-            t.suffixes.len(),
+            "{} value slots are occupied for {entries} reachable entries",
             t.values.len()
+        ));
+    }
+    if t.buckets.blocks() != buckets {
+        return Err(format!(
+            "the bucket store holds {} blocks but {buckets} buckets are reachable",
+            t.buckets.blocks()
         ));
     }
     let live = [

@@ -49,9 +49,7 @@ impl<V> ArenaArt<V> {
     /// Copies every live fragment into a fresh byte arena, dropping dead bytes.
     pub(super) fn compact_arena(&mut self) {
         let nodes = &mut self.nodes;
-        let suffixes = &mut self.suffixes;
         self.arena.compact(|reloc| {
-            relocate_all(suffixes, reloc, |f| f);
             relocate_all(&mut nodes.n2, reloc, |x| x.h.prefix_for_relocation());
             relocate_all(&mut nodes.n4, reloc, |x| x.h.prefix_for_relocation());
             relocate_all(&mut nodes.n8, reloc, |x| x.h.prefix_for_relocation());

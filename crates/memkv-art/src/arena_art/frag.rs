@@ -20,9 +20,6 @@ pub(super) const INLINE: usize = 5;
 pub(super) struct Frag([u8; 6]);
 
 impl Frag {
-    /// The empty fragment.
-    pub(super) const EMPTY: Frag = Frag([0, 0, 0, 0, 0, 0x80]);
-
     /// The fragment holding the concatenation of `parts`.
     pub(super) fn new(arena: &mut ByteArena, parts: &[&[u8]]) -> Frag {
         let len: usize = parts.iter().map(|p| p.len()).sum();

@@ -1,14 +1,16 @@
-//! Insertion: descend, then split a leaf or a prefix, or add a child.
+//! Insertion: descend, then add to a bucket (bursting it when it is full), split a
+//! prefix, or add a child.
 
-use memkv_arena::Handle;
+use memkv_arena::{BlobRef, Handle};
 
+use super::bucket::{self, Entries, Place, BUCKET_MAX};
 use super::frag::Frag;
-use super::node::{is_leaf, leaf_index, NodeId, NONE};
+use super::node::{is_leaf, leaf_index, Child, NodeId, NONE};
 use super::{lcp, ArenaArt, Slot};
 
 /// Arena compaction runs during inserts once dead bytes exceed this fraction
-/// (1/DEAD_SHARE) of the live ones, and at least `DEAD_MIN` bytes: leaf splits
-/// shorten suffixes in place, and the cut-off bytes would otherwise accumulate.
+/// (1/DEAD_SHARE) of the live ones, and at least `DEAD_MIN` bytes: prefix splits
+/// shorten prefixes in place, and the cut-off bytes would otherwise accumulate.
 const DEAD_SHARE: usize = 8;
 const DEAD_MIN: usize = 1 << 16;
 
@@ -18,9 +20,9 @@ impl<V> ArenaArt<V> {
     /// # Panics
     ///
     /// Like `Vec` on capacity overflow, if the map would exceed its addressing
-    /// limits: 2^31 - 1 entries, 2^28 - 1 nodes of one size class (about 700 M
-    /// keys at the node density of file paths), or 2^23 byte-arena chunks (2 TiB
-    /// of long key fragments).
+    /// limits: 2^32 - 1 entries, 2^28 - 1 nodes of one size class, 16 GiB of leaf
+    /// buckets (about a billion keys at the bucket density of file paths), or 2^23
+    /// byte-arena chunks (2 TiB of long prefixes).
     pub fn insert(&mut self, key: impl AsRef<[u8]>, value: V) -> Option<V> {
         let old = self.insert_inner(key.as_ref(), value);
         if old.is_none() {
@@ -40,20 +42,14 @@ impl<V> ArenaArt<V> {
         loop {
             if child == NONE {
                 // Only the root slot can be empty.
-                let leaf = self.new_leaf(&key[d..], value);
+                let v = self.values.insert(value).into_raw();
+                let leaf = self.single(&key[d..], v);
                 self.write_slot(slot, leaf);
                 return None;
             }
             let rest = &key[d..];
             if is_leaf(child) {
-                let l = leaf_index(child);
-                let suffix = self.suffix(l);
-                if suffix == rest {
-                    let v = &mut self.values[Handle::from_raw(l)];
-                    return Some(std::mem::replace(v, value));
-                }
-                self.split_leaf(slot, l, rest, value);
-                return None;
+                return self.insert_in_bucket(slot, child, rest, value);
             }
             let n = NodeId::from_child(child);
             let node = self.nodes.view(n);
@@ -68,10 +64,12 @@ impl<V> ArenaArt<V> {
             if d == key.len() {
                 let hv = node.value();
                 if hv != NONE {
-                    let v = &mut self.values[Handle::from_raw(leaf_index(hv))];
+                    let v = bucket::find(self.bucket(hv), b"").expect("a value bucket");
+                    let v = &mut self.values[Handle::from_raw(v)];
                     return Some(std::mem::replace(v, value));
                 }
-                let leaf = self.new_leaf(b"", value);
+                let v = self.values.insert(value).into_raw();
+                let leaf = self.single(b"", v);
                 let grown = self.nodes.set_value(n, leaf);
                 if grown != n {
                     self.write_slot(slot, grown.child());
@@ -86,7 +84,8 @@ impl<V> ArenaArt<V> {
                     d += 1;
                 }
                 None => {
-                    let leaf = self.new_leaf(&key[d + 1..], value);
+                    let v = self.values.insert(value).into_raw();
+                    let leaf = self.single(&key[d + 1..], v);
                     let grown = self.nodes.add_child(n, b, leaf);
                     if grown != n {
                         self.write_slot(slot, grown.child());
@@ -97,33 +96,68 @@ impl<V> ArenaArt<V> {
         }
     }
 
-    /// Replaces leaf `l` (in `slot`, suffix != `rest`) by a Node2 holding it and a
-    /// new leaf for `rest`.
-    fn split_leaf(&mut self, slot: Slot, l: u32, rest: &[u8], value: V) {
-        let suffix = self.suffix(l);
-        let c = lcp(suffix, rest);
-        // The byte under which the old leaf goes (None: it ends at the new node).
-        let old_byte = suffix.get(c).copied();
-        let prefix = Frag::new(&mut self.arena, &[&rest[..c]]);
-        let n = self.nodes.new_node2(prefix, c);
-        let h = Handle::from_raw(l);
-        let old = super::node::leaf_child(l);
-        match old_byte {
-            None => {
-                self.suffixes[h].drop_front(&mut self.arena, c);
-                self.nodes.set_value(n, old);
-            }
-            Some(b) => {
-                self.suffixes[h].drop_front(&mut self.arena, c + 1);
-                self.nodes.add_child(n, b, old);
-            }
+    /// Stores `value` under suffix `rest` in bucket `c` (in `slot`): in place if
+    /// the suffix is there, else in a rewritten bucket, or in a subtree when the
+    /// bucket is full.
+    fn insert_in_bucket(&mut self, slot: Slot, c: Child, rest: &[u8], value: V) -> Option<V> {
+        let block = self.bucket(c);
+        let place = bucket::locate(block, rest);
+        if let Place::Found { value: v, .. } = place {
+            let v = &mut self.values[Handle::from_raw(v)];
+            return Some(std::mem::replace(v, value));
         }
-        self.attach_new(n, &rest[c..], value);
-        self.write_slot(slot, n.child());
+        let v = self.values.insert(value).into_raw();
+        let block = self.bucket(c);
+        let len = bucket::encoded_len(block);
+        let new = if bucket::count(block) < BUCKET_MAX {
+            let new = bucket::inserted(block, len, rest, &place, v);
+            self.buckets.free(BlobRef::from_u32(leaf_index(c)), len);
+            self.new_bucket(&new)
+        } else {
+            let mut ents = Entries::decode(block);
+            let at = ents.search(rest).expect_err("absent suffix");
+            ents.insert(at, rest, v);
+            self.buckets.free(BlobRef::from_u32(leaf_index(c)), len);
+            let all: Vec<(&[u8], u32)> = (0..ents.len()).map(|i| ents.get(i)).collect();
+            self.build(&all)
+        };
+        self.write_slot(slot, new);
+        None
+    }
+
+    /// A subtree holding `ents` (suffixes in strictly increasing order): one
+    /// bucket if they fit, else a node splitting them by their first differing
+    /// byte, with a subtree under each byte.
+    pub(super) fn build(&mut self, ents: &[(&[u8], u32)]) -> Child {
+        if ents.len() <= BUCKET_MAX {
+            return self.new_bucket(&bucket::encode(ents.iter().copied()));
+        }
+        let first = ents[0].0;
+        let c = lcp(first, ents[ents.len() - 1].0);
+        let prefix = Frag::new(&mut self.arena, &[&first[..c]]);
+        let mut n = self.nodes.new_node2(prefix, c);
+        let mut i = 0;
+        if first.len() == c {
+            let leaf = self.single(b"", ents[0].1);
+            n = self.nodes.set_value(n, leaf);
+            i = 1;
+        }
+        let mut group = Vec::with_capacity(BUCKET_MAX);
+        while i < ents.len() {
+            let b = ents[i].0[c];
+            group.clear();
+            while i < ents.len() && ents[i].0[c] == b {
+                group.push((&ents[i].0[c + 1..], ents[i].1));
+                i += 1;
+            }
+            let sub = self.build(&group);
+            n = self.nodes.add_child(n, b, sub);
+        }
+        n.child()
     }
 
     /// Splits node `n`'s prefix after its first `m` bytes (which `rest` shares) by
-    /// a new Node2 above it, which also gets a leaf for `rest`.
+    /// a new Node2 above it, which also gets a bucket for `rest`.
     fn split_prefix(&mut self, slot: Slot, n: NodeId, m: usize, rest: &[u8], value: V) {
         let old = self.prefix(n);
         let (split_byte, old_len) = (old[m], old.len());
@@ -133,24 +167,18 @@ impl<V> ArenaArt<V> {
         p.drop_front(&mut self.arena, m + 1);
         self.nodes.header_mut(n).set_prefix(p, old_len - m - 1);
         self.nodes.add_child(top, split_byte, n.child());
-        self.attach_new(top, &rest[m..], value);
-        self.write_slot(slot, top.child());
-    }
-
-    /// Adds a leaf for the key whose remainder below fresh Node2 `n` is `rest`
-    /// (which differs from everything already in `n`, so no growth is needed).
-    fn attach_new(&mut self, n: NodeId, rest: &[u8], value: V) {
-        match rest.split_first() {
+        let v = self.values.insert(value).into_raw();
+        let same = match rest[m..].split_first() {
             None => {
-                let leaf = self.new_leaf(b"", value);
-                let same = self.nodes.set_value(n, leaf);
-                debug_assert_eq!(same, n);
+                let leaf = self.single(b"", v);
+                self.nodes.set_value(top, leaf)
             }
             Some((&b, tail)) => {
-                let leaf = self.new_leaf(tail, value);
-                let same = self.nodes.add_child(n, b, leaf);
-                debug_assert_eq!(same, n);
+                let leaf = self.single(tail, v);
+                self.nodes.add_child(top, b, leaf)
             }
-        }
+        };
+        debug_assert_eq!(same, top);
+        self.write_slot(slot, top.child());
     }
 }

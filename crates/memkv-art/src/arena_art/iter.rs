@@ -9,7 +9,8 @@ use std::ops::Bound;
 use memkv_arena::Handle;
 use memkv_core::KeyBounds;
 
-use super::node::{is_leaf, leaf_index, Child, NodeId, NONE};
+use super::bucket::{self, Reader};
+use super::node::{is_leaf, Child, NodeId, NONE};
 use super::ArenaArt;
 
 /// How many children of a node an ordered scan asks the CPU to load at once.
@@ -23,8 +24,19 @@ enum Frame {
     /// backward cursors 255..=0 (last child byte to look at), -1 (own value next)
     /// or -2 (done).
     Node { n: NodeId, base: usize, state: i16 },
-    /// Leaf `l` is the next entry; `base` is the key length before its suffix.
-    Leaf { l: u32, base: usize },
+    /// Bucket `c`, forward; `base` is the key length before its suffixes. `ready`
+    /// is the value slot of an entry already spelled in the key (or `NONE`);
+    /// otherwise entry `next` is read at byte `pos`, the key holding the
+    /// previous entry (front coding).
+    Bucket {
+        c: Child,
+        base: usize,
+        next: u16,
+        pos: u32,
+        ready: u32,
+    },
+    /// Bucket `c`, backward: entries `left - 1` down to 0 are still to come.
+    BucketBack { c: Child, base: usize, left: u16 },
 }
 
 /// A position in the tree, moving forward or backward.
@@ -46,12 +58,19 @@ impl Cursor {
 
     /// Pushes the whole subtree at `c` (forward when `forward`).
     fn push_all<V>(&mut self, t: &ArenaArt<V>, c: Child, forward: bool) {
+        let base = self.key.len();
         if c == NONE {
-        } else if is_leaf(c) {
-            self.stack.push(Frame::Leaf {
-                l: leaf_index(c),
-                base: self.key.len(),
+        } else if is_leaf(c) && forward {
+            self.stack.push(Frame::Bucket {
+                c,
+                base,
+                next: 0,
+                pos: 1,
+                ready: NONE,
             });
+        } else if is_leaf(c) {
+            let left = bucket::count(t.bucket(c)) as u16;
+            self.stack.push(Frame::BucketBack { c, base, left });
         } else {
             self.push_node(t, NodeId::from_child(c), if forward { -1 } else { 255 });
         }
@@ -74,9 +93,24 @@ impl Cursor {
             }
             let rest = &target[d..];
             if is_leaf(child) {
-                let ord = t.suffix(leaf_index(child)).cmp(rest);
-                if ord.is_gt() || (ord.is_eq() && inclusive) {
-                    self.push_all(t, child, true);
+                // The first entry past `rest` (or at it, when inclusive).
+                let base = self.key.len();
+                let block = t.bucket(child);
+                let mut r = Reader::new(block);
+                for (i, e) in r.by_ref().enumerate() {
+                    self.key.truncate(base + e.shared);
+                    self.key.extend_from_slice(e.rest);
+                    let ord = self.key[base..].cmp(rest);
+                    if ord.is_gt() || (ord.is_eq() && inclusive) {
+                        self.stack.push(Frame::Bucket {
+                            c: child,
+                            base,
+                            next: i as u16 + 1,
+                            pos: r.pos() as u32,
+                            ready: e.value,
+                        });
+                        return;
+                    }
                 }
                 return;
             }
@@ -120,9 +154,25 @@ impl Cursor {
             }
             let rest = &target[d..];
             if is_leaf(child) {
-                let ord = t.suffix(leaf_index(child)).cmp(rest);
-                if ord.is_lt() || (ord.is_eq() && inclusive) {
-                    self.push_all(t, child, false);
+                // Entries before `rest` (or at it, when inclusive) are to come.
+                let base = self.key.len();
+                let mut suffix = Vec::new();
+                let mut left = 0u16;
+                for e in Reader::new(t.bucket(child)) {
+                    suffix.truncate(e.shared);
+                    suffix.extend_from_slice(e.rest);
+                    let ord = suffix[..].cmp(rest);
+                    if ord.is_gt() || (ord.is_eq() && !inclusive) {
+                        break;
+                    }
+                    left += 1;
+                }
+                if left > 0 {
+                    self.stack.push(Frame::BucketBack {
+                        c: child,
+                        base,
+                        left,
+                    });
                 }
                 return;
             }
@@ -153,14 +203,34 @@ impl Cursor {
     /// The next entry forward: the key is left in `self.key`, the leaf returned.
     pub(super) fn next_forward<V>(&mut self, t: &ArenaArt<V>) -> Option<u32> {
         loop {
-            match *self.stack.last_mut()? {
-                Frame::Leaf { l, base } => {
-                    self.stack.pop();
-                    self.key.truncate(base);
-                    self.key.extend_from_slice(t.suffix(l));
-                    return Some(l);
+            match self.stack.last_mut()? {
+                Frame::Bucket {
+                    c,
+                    base,
+                    next,
+                    pos,
+                    ready,
+                } => {
+                    if *ready != NONE {
+                        return Some(std::mem::replace(ready, NONE));
+                    }
+                    let block = t.bucket(*c);
+                    let count = bucket::count(block);
+                    if usize::from(*next) == count {
+                        self.stack.pop();
+                        continue;
+                    }
+                    let left = count - usize::from(*next);
+                    let mut r = Reader::at(block, *pos as usize, left);
+                    let e = r.next().expect("an entry");
+                    self.key.truncate(*base + e.shared);
+                    self.key.extend_from_slice(e.rest);
+                    *next += 1;
+                    *pos = r.pos() as u32;
+                    return Some(e.value);
                 }
-                Frame::Node {
+                Frame::BucketBack { .. } => unreachable!("a backward frame in a forward cursor"),
+                &mut Frame::Node {
                     n,
                     base,
                     ref mut state,
@@ -175,7 +245,7 @@ impl Cursor {
                         }
                         let v = t.nodes.value(n);
                         if v != NONE {
-                            return Some(leaf_index(v));
+                            return Some(t.value_bucket(v));
                         }
                         continue;
                     }
@@ -185,11 +255,6 @@ impl Cursor {
                         }
                         Some((b, c)) => {
                             *state = i16::from(b) + 1;
-                            if let Some((_, next)) = t.nodes.next_child(n, u16::from(b) + 1) {
-                                // Its suffix reference is loaded by now: start on
-                                // the bytes it points to.
-                                t.prefetch_suffix_bytes(next);
-                            }
                             self.key.push(b);
                             self.push_all(t, c, true);
                         }
@@ -202,14 +267,24 @@ impl Cursor {
     /// The next entry backward, as [`Cursor::next_forward`].
     pub(super) fn next_backward<V>(&mut self, t: &ArenaArt<V>) -> Option<u32> {
         loop {
-            match *self.stack.last_mut()? {
-                Frame::Leaf { l, base } => {
-                    self.stack.pop();
-                    self.key.truncate(base);
-                    self.key.extend_from_slice(t.suffix(l));
-                    return Some(l);
+            match self.stack.last_mut()? {
+                Frame::BucketBack { c, base, left } => {
+                    if *left == 0 {
+                        self.stack.pop();
+                        continue;
+                    }
+                    *left -= 1;
+                    // Front coding reads forward: spell entries 0..=left.
+                    let mut value = NONE;
+                    for e in Reader::new(t.bucket(*c)).take(usize::from(*left) + 1) {
+                        self.key.truncate(*base + e.shared);
+                        self.key.extend_from_slice(e.rest);
+                        value = e.value;
+                    }
+                    return Some(value);
                 }
-                Frame::Node {
+                Frame::Bucket { .. } => unreachable!("a forward frame in a backward cursor"),
+                &mut Frame::Node {
                     n,
                     base,
                     ref mut state,
@@ -228,7 +303,7 @@ impl Cursor {
                         *state = -2;
                         let v = t.nodes.value(n);
                         if v != NONE {
-                            return Some(leaf_index(v));
+                            return Some(t.value_bucket(v));
                         }
                     } else {
                         self.stack.pop();

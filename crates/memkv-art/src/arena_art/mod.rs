@@ -3,18 +3,22 @@
 //!
 //! Layout (see `docs/ARENA-ART.md` for where the bytes go on real data):
 //!
-//! - inner nodes in four [`Slab`]s, one per size class (module `node`), named by
+//! - inner nodes in six [`Slab`]s, one per size class (module `node`), named by
 //!   4-byte children;
-//! - a leaf is two parallel slab slots with the same index: its key suffix (a
-//!   6-byte [`Frag`], the bytes the path above has not spelled) and its value
-//!   (a `Slab<V>`, so values sit back to back without padding);
-//! - node prefixes and suffixes longer than 5 bytes live in one [`ByteArena`];
+//! - a leaf is a *bucket* (module `bucket`): up to 16 entries in one sorted,
+//!   front-coded block of a [`BlobArena`], each entry the key suffix the path
+//!   above has not spelled and the slot of its value; the child names the block
+//!   directly;
+//! - values in a `Slab<V>`, so they sit back to back without padding;
+//! - node prefixes longer than 5 bytes live in a [`ByteArena`];
 //! - the key that ends exactly at an inner node is stored as that node's `value`
-//!   leaf (with an empty suffix), so any byte string is a key with no terminator.
+//!   bucket (one entry, empty suffix), so any byte string is a key with no
+//!   terminator.
 //!
 //! The work is split by concern: `insert`, `remove`, `iter` (ordered cursors),
 //! `check` (invariants and statistics), `compact` (rebuilding).
 
+mod bucket;
 mod check;
 mod compact;
 mod frag;
@@ -26,14 +30,13 @@ mod remove;
 use std::fmt;
 use std::ops::RangeBounds;
 
-use memkv_arena::{ByteArena, Handle, Slab};
+use memkv_arena::{BlobArena, BlobRef, ByteArena, Handle, Slab};
 use memkv_core::{CheckInvariants, KeyBounds, OrderedMap, OrderedMapMut};
 
 pub use check::ArenaArtStats;
 pub use iter::Iter;
 
-use frag::Frag;
-use node::{is_leaf, leaf_index, Child, NodeId, Nodes, Step, NONE};
+use node::{is_leaf, leaf_child, leaf_index, Child, NodeId, Nodes, Step, NONE};
 
 /// A mutable ordered map from byte strings to `V`, stored as an adaptive radix tree
 /// in arenas: about a third of `BTreeMap`'s memory on file paths (43.0 against
@@ -62,8 +65,8 @@ pub struct ArenaArt<V> {
     /// The root child (`NONE` when empty).
     root: Child,
     nodes: Nodes,
-    /// Leaf `i`'s key suffix; `values` slot `i` holds its value.
-    suffixes: Slab<Frag>,
+    /// The leaf buckets.
+    buckets: BlobArena,
     values: Slab<V>,
     arena: ByteArena,
     len: usize,
@@ -106,7 +109,7 @@ impl<V> ArenaArt<V> {
         ArenaArt {
             root: NONE,
             nodes: Nodes::default(),
-            suffixes: Slab::new(),
+            buckets: BlobArena::new(),
             values: Slab::new(),
             arena: ByteArena::new(),
             len: 0,
@@ -123,35 +126,24 @@ impl<V> ArenaArt<V> {
         self.len == 0
     }
 
-    fn suffix(&self, leaf: u32) -> &[u8] {
-        self.suffixes[Handle::from_raw(leaf)].get(&self.arena)
+    /// The block of bucket `c` (a leaf child).
+    #[inline(always)]
+    fn bucket(&self, c: Child) -> &[u8] {
+        self.buckets.get(BlobRef::from_u32(leaf_index(c)))
     }
 
     fn prefix(&self, n: NodeId) -> &[u8] {
         self.nodes.header(n).prefix().get(&self.arena)
     }
 
-    /// Hints the CPU to load what visiting child `c` reads first: the node, or
-    /// the leaf's suffix reference and value.
+    /// Hints the CPU to load what visiting child `c` reads first: the node or the
+    /// bucket.
     #[inline]
     fn prefetch_child(&self, c: Child) {
         if is_leaf(c) {
-            self.suffixes.prefetch(Handle::from_raw(leaf_index(c)));
-            self.values.prefetch(Handle::from_raw(leaf_index(c)));
+            self.buckets.prefetch(BlobRef::from_u32(leaf_index(c)));
         } else if c != NONE {
             self.nodes.prefetch(NodeId::from_child(c));
-        }
-    }
-
-    /// Hints the CPU to load leaf `c`'s suffix bytes, when they are in the arena.
-    #[inline]
-    fn prefetch_suffix_bytes(&self, c: Child) {
-        if is_leaf(c) {
-            if let Some(f) = self.suffixes.get(Handle::from_raw(leaf_index(c))) {
-                if let Some(r) = f.data_ref() {
-                    self.arena.prefetch(r);
-                }
-            }
         }
     }
 
@@ -162,25 +154,34 @@ impl<V> ArenaArt<V> {
         }
     }
 
-    /// A new leaf with `suffix` and `value`.
-    fn new_leaf(&mut self, suffix: &[u8], value: V) -> Child {
-        let f = Frag::new(&mut self.arena, &[suffix]);
-        let s = self.suffixes.insert(f);
-        let v = self.values.insert(value);
-        debug_assert_eq!(s, Handle::from_raw(v.into_raw()), "leaf slabs out of step");
-        node::leaf_child(s.into_raw())
+    /// A new bucket holding `block` (an encoded bucket).
+    fn new_bucket(&mut self, block: &[u8]) -> Child {
+        leaf_child(self.buckets.alloc(block).to_u32())
     }
 
-    /// Frees leaf `leaf`, returning its value.
-    fn free_leaf(&mut self, leaf: u32) -> V {
-        let f = self.suffixes.remove(Handle::from_raw(leaf));
-        f.free(&mut self.arena);
-        self.values.remove(Handle::from_raw(leaf))
+    /// A new bucket with one entry.
+    fn single(&mut self, suffix: &[u8], value: u32) -> Child {
+        let block = bucket::encode([(suffix, value)].into_iter());
+        self.new_bucket(&block)
     }
 
-    /// The leaf holding `key`.
+    /// The value slot of value bucket `c` (a node's, with its one entry).
+    fn value_bucket(&self, c: Child) -> u32 {
+        bucket::Reader::new(self.bucket(c))
+            .next()
+            .expect("one entry")
+            .value
+    }
+
+    /// Frees bucket `c`'s block (not the values it names).
+    fn free_bucket(&mut self, c: Child) {
+        let len = bucket::encoded_len(self.bucket(c));
+        self.buckets.free(BlobRef::from_u32(leaf_index(c)), len);
+    }
+
+    /// The value slot of `key`.
     #[inline]
-    fn find_leaf(&self, key: &[u8]) -> Option<u32> {
+    fn find_value(&self, key: &[u8]) -> Option<u32> {
         let mut child = self.root;
         if child == NONE {
             return None;
@@ -193,29 +194,28 @@ impl<V> ArenaArt<V> {
                     child = c;
                     d = next;
                 }
-                Step::Ends(v) => return (v != NONE).then(|| leaf_index(v)),
+                Step::Ends(v) => return (v != NONE).then(|| bucket::find(self.bucket(v), b""))?,
                 Step::Miss => return None,
             }
         }
-        let l = leaf_index(child);
-        (self.suffix(l) == &key[d..]).then_some(l)
+        bucket::find(self.bucket(child), &key[d..])
     }
 
     /// The value stored under `key`.
     pub fn get(&self, key: impl AsRef<[u8]>) -> Option<&V> {
-        let l = self.find_leaf(key.as_ref())?;
-        self.values.get(Handle::from_raw(l))
+        let v = self.find_value(key.as_ref())?;
+        self.values.get(Handle::from_raw(v))
     }
 
     /// A mutable reference to the value stored under `key`.
     pub fn get_mut(&mut self, key: impl AsRef<[u8]>) -> Option<&mut V> {
-        let l = self.find_leaf(key.as_ref())?;
-        self.values.get_mut(Handle::from_raw(l))
+        let v = self.find_value(key.as_ref())?;
+        self.values.get_mut(Handle::from_raw(v))
     }
 
     /// Whether `key` is present.
     pub fn contains_key(&self, key: impl AsRef<[u8]>) -> bool {
-        self.find_leaf(key.as_ref()).is_some()
+        self.find_value(key.as_ref()).is_some()
     }
 
     /// The entries whose keys lie within `range`, in key order (double-ended).
@@ -254,7 +254,7 @@ impl<V> ArenaArt<V> {
             + self.nodes.n16.memory_usage()
             + self.nodes.n48.memory_usage()
             + self.nodes.n256.memory_usage()
-            + self.suffixes.memory_usage()
+            + self.buckets.memory_usage()
             + self.values.memory_usage()
             + self.arena.memory_usage()
     }
@@ -267,7 +267,7 @@ impl<V> ArenaArt<V> {
         self.nodes.n16.shrink_to_fit();
         self.nodes.n48.shrink_to_fit();
         self.nodes.n256.shrink_to_fit();
-        self.suffixes.shrink_to_fit();
+        self.buckets.shrink_to_fit();
         self.values.shrink_to_fit();
         self.arena.shrink_to_fit();
     }
@@ -284,7 +284,7 @@ impl<V: Clone> Clone for ArenaArt<V> {
         ArenaArt {
             root: self.root,
             nodes: self.nodes.clone(),
-            suffixes: self.suffixes.clone(),
+            buckets: self.buckets.clone(),
             values: self.values.clone(),
             arena: self.arena.clone(),
             len: self.len,

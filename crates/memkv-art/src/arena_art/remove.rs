@@ -1,9 +1,11 @@
-//! Removal: unlink the leaf, then shrink or collapse the nodes left too small.
+//! Removal: take the entry out of its bucket, then shrink or collapse the nodes
+//! left too small.
 
-use memkv_arena::Handle;
+use memkv_arena::{BlobRef, Handle};
 
+use super::bucket::{self, Entries, Place};
 use super::frag::Frag;
-use super::node::{is_leaf, leaf_index, Child, NodeId, NONE};
+use super::node::{is_leaf, leaf_index, NodeId, NONE};
 use super::{ArenaArt, Slot};
 
 impl<V> ArenaArt<V> {
@@ -20,12 +22,21 @@ impl<V> ArenaArt<V> {
                 return None;
             }
             if is_leaf(child) {
-                let l = leaf_index(child);
-                if self.suffix(l) != &key[d..] {
+                let block = self.bucket(child);
+                let place = bucket::locate(block, &key[d..]);
+                let Place::Found { value: v, .. } = place else {
                     return None;
-                }
-                let value = self.free_leaf(l);
+                };
+                let len = bucket::encoded_len(block);
+                let left = (bucket::count(block) > 1).then(|| bucket::removed(block, len, &place));
+                self.buckets.free(BlobRef::from_u32(leaf_index(child)), len);
+                let value = self.values.remove(Handle::from_raw(v));
                 self.len -= 1;
+                if let Some(block) = left {
+                    let new = self.new_bucket(&block);
+                    self.write_slot(slot, new);
+                    return Some(value);
+                }
                 match slot {
                     Slot::Root => self.root = NONE,
                     Slot::Child(n, b) => {
@@ -45,11 +56,13 @@ impl<V> ArenaArt<V> {
                 if hv == NONE {
                     return None;
                 }
+                let v = bucket::find(self.bucket(hv), b"").expect("a value bucket");
                 let n2 = self.nodes.set_value(n, NONE);
                 if n2 != n {
                     self.write_slot(slot, n2.child());
                 }
-                let value = self.free_leaf(leaf_index(hv));
+                self.free_bucket(hv);
+                let value = self.values.remove(Handle::from_raw(v));
                 self.len -= 1;
                 self.collapse(slot, n2);
                 return Some(value);
@@ -63,57 +76,38 @@ impl<V> ArenaArt<V> {
         }
     }
 
-    /// The fragment below a branch byte: a leaf's suffix or a node's prefix.
-    fn frag(&self, c: Child) -> Frag {
-        if is_leaf(c) {
-            self.suffixes[Handle::from_raw(leaf_index(c))]
-        } else {
-            *self.nodes.header(NodeId::from_child(c)).prefix()
-        }
-    }
-
-    /// Replaces the fragment below a branch byte by `f`, of `len` bytes.
-    fn set_frag(&mut self, c: Child, f: Frag, len: usize) {
-        if is_leaf(c) {
-            self.suffixes[Handle::from_raw(leaf_index(c))] = f;
-        } else {
-            self.nodes
-                .header_mut(NodeId::from_child(c))
-                .set_prefix(f, len);
-        }
-    }
-
     /// Replaces node `n` (in `slot`) by its only entry when it has just one left,
-    /// merging its prefix into that entry.
+    /// merging its prefix (and the branch byte) into that entry.
     fn collapse(&mut self, slot: Slot, n: NodeId) {
         let hv = self.nodes.value(n);
         let count = self.nodes.child_count(n);
-        match (count, hv != NONE) {
-            (0, true) => {
-                // Only the key ending here remains: its leaf takes the node's
-                // prefix as its suffix (its own suffix is empty).
-                let header = self.nodes.free(n);
-                let l = leaf_index(hv);
-                let h = Handle::from_raw(l);
-                debug_assert_eq!(self.suffixes[h], Frag::EMPTY);
-                self.suffixes[h] = *header.prefix();
-                self.write_slot(slot, hv);
-            }
+        let (mut head, c) = match (count, hv != NONE) {
+            // Only the key ending here remains: its bucket entry takes the node's
+            // prefix as its suffix.
+            (0, true) => (self.prefix(n).to_vec(), hv),
             (1, false) => {
                 let (b, c) = self.nodes.next_child(n, 0).expect("one child");
-                let header = self.nodes.free(n);
-                let old = self.frag(c);
-                let mut merged = header.prefix().get(&self.arena).to_vec();
-                merged.push(b);
-                merged.extend_from_slice(old.get(&self.arena));
-                header.prefix().free(&mut self.arena);
-                old.free(&mut self.arena);
-                let len = merged.len();
-                let merged = Frag::new(&mut self.arena, &[&merged]);
-                self.set_frag(c, merged, len);
-                self.write_slot(slot, c);
+                let mut head = self.prefix(n).to_vec();
+                head.push(b);
+                (head, c)
             }
-            _ => {}
-        }
+            _ => return,
+        };
+        let header = self.nodes.free(n);
+        header.prefix().free(&mut self.arena);
+        let merged = if is_leaf(c) {
+            let ents = Entries::decode(self.bucket(c)).prepend(&head);
+            self.free_bucket(c);
+            self.new_bucket(&ents.encode())
+        } else {
+            let below = NodeId::from_child(c);
+            let old = *self.nodes.header(below).prefix();
+            head.extend_from_slice(old.get(&self.arena));
+            old.free(&mut self.arena);
+            let f = Frag::new(&mut self.arena, &[&head]);
+            self.nodes.header_mut(below).set_prefix(f, head.len());
+            c
+        };
+        self.write_slot(slot, merged);
     }
 }
