@@ -274,19 +274,26 @@ fn finish_memory(fst_bytes: &[u8], values: &[u64], stats: ValueStats) -> Result<
             what: "layer bytes",
             limit: usize::MAX as u64,
         })?;
-    let mut buf = Vec::with_capacity(total);
-    buf.extend_from_slice(&header.encode());
-    buf.extend_from_slice(fst_bytes);
-    buf.resize(header.values_start() as usize, 0);
-    let mut packer = Packer::new(&mut buf, stats.reader());
+    // The layer's final buffer, allocated once at its exact size and filled in
+    // place: building in a `Vec` and converting it would copy the whole layer,
+    // holding it twice at the build's peak.
+    let mut bytes: Arc<[u8]> = (0..total).map(|_| 0u8).collect();
+    let buf = Arc::get_mut(&mut bytes).expect("a new Arc has no other owner");
+    let values_start = header.values_start() as usize;
+    buf[..HEADER_LEN].copy_from_slice(&header.encode());
+    buf[HEADER_LEN..HEADER_LEN + fst_bytes.len()].copy_from_slice(fst_bytes);
+    let mut packer = Packer::new(&mut buf[values_start..], stats.reader());
     for &v in values {
         packer.push(v)?;
     }
-    packer.finish()?;
-    let crc = crc32fast::hash(&buf);
-    buf.extend_from_slice(&footer(crc));
-    debug_assert_eq!(buf.len(), total);
-    FrozenLayer::from_storage(Storage::Heap(Arc::from(buf)))
+    let rest = packer.finish()?;
+    debug_assert_eq!(rest.len(), footer(0).len(), "the header's lengths add up");
+    let body = total - footer(0).len();
+    let crc = crc32fast::hash(&buf[..body]);
+    buf[body..].copy_from_slice(&footer(crc));
+    // These bytes were just produced from sorted input, so the checksum and the
+    // FST's structure need no second pass (debug builds check them anyway).
+    FrozenLayer::from_built(Storage::Heap(bytes))
 }
 
 /// Writes padding, values, footer and header around the FST already in the file.

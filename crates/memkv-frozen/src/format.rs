@@ -77,9 +77,11 @@ pub(crate) fn values_len_for(len: u64, width: u8) -> Option<u64> {
 }
 
 impl Header {
-    /// Offset of the FST section.
-    pub fn fst_start(&self) -> usize {
-        HEADER_LEN
+    /// Where the FST section lies in the file. Only meaningful once
+    /// [`Header::decode`] has checked the sections against the file length (or for
+    /// a header describing bytes in memory), so the end fits in `usize`.
+    pub fn fst_range(&self) -> std::ops::Range<usize> {
+        HEADER_LEN..HEADER_LEN + self.fst_len as usize
     }
 
     /// Offset of the value section (the FST is padded to 8 bytes).

@@ -103,22 +103,39 @@ impl FrozenLayer {
         FrozenLayer::from_storage(Storage::Mapped(Arc::new(map)))
     }
 
+    /// A layer over bytes from outside: every check of `docs/FORMAT.md` runs
+    /// before `fst` reads a node.
     pub(crate) fn from_storage(storage: Storage) -> Result<FrozenLayer> {
         let bytes = storage.bytes();
         let header = Header::decode(bytes)?;
         verify_checksum(bytes)?;
-        // `Header::decode` checked that every section lies within `bytes`, whose
-        // length fits in `usize`.
-        let fst_end = header.fst_start() + header.fst_len as usize;
-        let values_start = header.values_start() as usize;
-        let values_end = values_start + header.values_len as usize;
         // Prove that `fst` can walk the section without panicking before it reads
         // a node (the checksum guards only against accidents).
-        validate::check_fst(&bytes[header.fst_start()..fst_end], header.len)?;
+        validate::check_fst(&bytes[header.fst_range()], header.len)?;
+        FrozenLayer::assemble(storage, &header)
+    }
+
+    /// A layer over bytes this crate's builder has just produced: the header is
+    /// decoded, but the checksum and the FST's structure, right by construction,
+    /// are only re-checked in debug builds.
+    pub(crate) fn from_built(storage: Storage) -> Result<FrozenLayer> {
+        let bytes = storage.bytes();
+        let header = Header::decode(bytes)?;
+        debug_assert!(verify_checksum(bytes).is_ok());
+        debug_assert!(validate::check_fst(&bytes[header.fst_range()], header.len).is_ok());
+        FrozenLayer::assemble(storage, &header)
+    }
+
+    fn assemble(storage: Storage, header: &Header) -> Result<FrozenLayer> {
+        // `Header::decode` checked that every section lies within the bytes, whose
+        // length fits in `usize`.
+        let fst_range = header.fst_range();
+        let values_start = header.values_start() as usize;
+        let values_end = values_start + header.values_len as usize;
         let fst = Fst::new(Section {
             storage,
-            start: header.fst_start(),
-            end: fst_end,
+            start: fst_range.start,
+            end: fst_range.end,
         })
         .map_err(|e| Error::corrupt(format!("FST section: {e}")))?;
         if fst.len() as u64 != header.len {
