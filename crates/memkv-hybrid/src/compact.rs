@@ -31,6 +31,7 @@ use std::time::Duration;
 
 use memkv_core::{KeyBounds, Result};
 
+use crate::delta::Delta;
 use crate::merge::Merge;
 use crate::segment::{BuildOptions, Segment};
 use crate::store::{HybridStore, Shared, State};
@@ -56,7 +57,8 @@ impl<V: Clone> State<V> {
         if self.active.is_empty() {
             return None;
         }
-        let delta = Arc::new(mem::take(&mut self.active));
+        let fresh = Delta::new(self.delta_keys);
+        let delta = Arc::new(mem::replace(&mut self.active, fresh));
         let mut layers = Vec::with_capacity(self.version.layers.len() + 1);
         layers.push(Layer::Delta(delta));
         layers.extend(self.version.layers.iter().cloned());
@@ -273,7 +275,7 @@ impl<V: Clone + Send + Sync + 'static> HybridStore<V> {
     /// flushed.
     pub(crate) fn after_write_locked(&self, st: &mut State<V>) -> AfterWrite {
         let config = &self.shared.config;
-        let bytes = st.active.memory_usage();
+        let bytes = st.active.map_bytes();
         if bytes < config.flush_threshold {
             AfterWrite::Nothing
         } else if !config.background {

@@ -5,6 +5,8 @@ use std::borrow::Borrow;
 use memkv_art::ArenaArt;
 use memkv_core::{KeyBounds, OrderedMap, OrderedMapMut};
 
+use crate::filter::{KeyFilter, KeyHash};
+
 /// The map the delta is kept in, an arena radix tree (compact, and its keys share
 /// prefixes the way paths and URLs do); `None` values are tombstones.
 type DeltaMap<V> = ArenaArt<Option<V>>;
@@ -24,19 +26,29 @@ pub(crate) enum Found<V> {
 #[derive(Debug)]
 pub(crate) struct Delta<V> {
     map: DeltaMap<V>,
+    /// Every key ever put, so that lookups of the many keys a delta does not hold
+    /// (every write looks up the value it replaces in the frozen deltas) skip the
+    /// tree walk.
+    filter: KeyFilter,
 }
 
-impl<V> Default for Delta<V> {
-    fn default() -> Self {
+impl<V> Delta<V> {
+    /// An empty delta whose filter is sized for `keys` keys (more only raise its
+    /// false positive rate).
+    pub(crate) fn new(keys: usize) -> Delta<V> {
         Delta {
             map: DeltaMap::new(),
+            filter: KeyFilter::with_capacity(keys),
         }
     }
 }
 
 impl<V: Clone> Delta<V> {
-    /// What the delta says about `key`.
-    pub(crate) fn find(&self, key: &[u8]) -> Found<V> {
+    /// What the delta says about `key`, whose hash is `hash`.
+    pub(crate) fn find_hashed(&self, key: &[u8], hash: KeyHash) -> Found<V> {
+        if !self.filter.may_contain_hashed(hash) {
+            return Found::Absent;
+        }
         match OrderedMap::get(&self.map, key).map(owned) {
             Some(Some(v)) => Found::Value(v),
             Some(None) => Found::Deleted,
@@ -46,7 +58,8 @@ impl<V: Clone> Delta<V> {
 
     /// Records `entry` (a value, or `None` for a tombstone) under `key`, returning
     /// what the delta said about the key before.
-    pub(crate) fn put(&mut self, key: &[u8], entry: Option<V>) -> Found<V> {
+    pub(crate) fn put(&mut self, key: &[u8], hash: KeyHash, entry: Option<V>) -> Found<V> {
+        self.filter.insert_hashed(hash);
         match OrderedMapMut::insert(&mut self.map, key, entry) {
             Some(Some(v)) => Found::Value(v),
             Some(None) => Found::Deleted,
@@ -86,8 +99,14 @@ impl<V: Clone> Delta<V> {
         self.map.is_empty()
     }
 
-    /// Heap bytes of the delta (the map's own figure, see its documentation).
+    /// Heap bytes of the delta: the map's own figure (see its documentation), which
+    /// the flush threshold weighs, plus the filter.
     pub(crate) fn memory_usage(&self) -> usize {
+        self.map_bytes() + self.filter.memory_usage()
+    }
+
+    /// Heap bytes of the map alone.
+    pub(crate) fn map_bytes(&self) -> usize {
         self.map.memory_usage()
     }
 }

@@ -34,11 +34,11 @@ impl KeyFilter {
         }
     }
 
-    /// The block of `key` and the word index and mask of each of its probes there:
+    /// The block of a key and the word index and mask of each of its probes there:
     /// the block is chosen by one hash, the bits within it by double hashing with
     /// the other.
-    fn probes(&self, key: &[u8]) -> (usize, impl Iterator<Item = (usize, u64)>) {
-        let (h1, h2) = hash(key);
+    fn probes(&self, hash: KeyHash) -> (usize, impl Iterator<Item = (usize, u64)>) {
+        let KeyHash(h1, h2) = hash;
         let block = (h1 % self.blocks.len() as u64) as usize;
         let probes = (0..PROBES).map(move |i| {
             let bit = (h2 >> 32).wrapping_add(i.wrapping_mul(h2)) % BLOCK_BITS;
@@ -49,7 +49,12 @@ impl KeyFilter {
 
     /// Records `key`.
     pub(crate) fn insert(&mut self, key: &[u8]) {
-        let (block, probes) = self.probes(key);
+        self.insert_hashed(KeyHash::of(key));
+    }
+
+    /// Records the key hashed to `hash`.
+    pub(crate) fn insert_hashed(&mut self, hash: KeyHash) {
+        let (block, probes) = self.probes(hash);
         let words = &mut self.blocks[block].0;
         for (word, mask) in probes {
             words[word] |= mask;
@@ -58,7 +63,12 @@ impl KeyFilter {
 
     /// `false` only if `key` was never inserted.
     pub(crate) fn may_contain(&self, key: &[u8]) -> bool {
-        let (block, mut probes) = self.probes(key);
+        self.may_contain_hashed(KeyHash::of(key))
+    }
+
+    /// `false` only if no key hashed to `hash` was inserted.
+    pub(crate) fn may_contain_hashed(&self, hash: KeyHash) -> bool {
+        let (block, mut probes) = self.probes(hash);
         let words = &self.blocks[block].0;
         probes.all(|(word, mask)| words[word] & mask != 0)
     }
@@ -66,6 +76,18 @@ impl KeyFilter {
     /// Heap bytes of the bit array.
     pub(crate) fn memory_usage(&self) -> usize {
         self.blocks.capacity() * std::mem::size_of::<Block>()
+    }
+}
+
+/// A key's hash, computed once per lookup and shared by the filters of every layer.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct KeyHash(u64, u64);
+
+impl KeyHash {
+    /// The hash of `key`.
+    pub(crate) fn of(key: &[u8]) -> KeyHash {
+        let (a, b) = hash(key);
+        KeyHash(a, b)
     }
 }
 

@@ -21,7 +21,7 @@ use memkv_core::{KeyBounds, Result};
 use memkv_frozen::{FrozenLayer, FrozenLayerBuilder};
 
 use crate::delta::Found;
-use crate::filter::KeyFilter;
+use crate::filter::{KeyFilter, KeyHash};
 use crate::value::Column;
 
 /// Which of a segment's two kinds of FST a scan reads.
@@ -217,9 +217,13 @@ impl<V: Clone + 'static> Segment<V> {
             .get(self.starts.partition_point(|s| s.as_slice() <= key))
     }
 
-    /// What this segment says about `key`.
-    pub(crate) fn find(&self, key: &[u8]) -> Found<V> {
-        if self.filter.as_ref().is_some_and(|f| !f.may_contain(key)) {
+    /// What this segment says about `key`, whose hash is `hash`.
+    pub(crate) fn find(&self, key: &[u8], hash: KeyHash) -> Found<V> {
+        if self
+            .filter
+            .as_ref()
+            .is_some_and(|f| !f.may_contain_hashed(hash))
+        {
             return Found::Absent;
         }
         let Some(run) = self.run_of(key) else {

@@ -8,6 +8,7 @@ use memkv_core::{CheckInvariants, KeyBounds, OrderedMap, OrderedMapMut, Result, 
 use crate::compact::Worker;
 use crate::config::HybridConfig;
 use crate::delta::{Delta, Found};
+use crate::filter::KeyHash;
 use crate::merge::{Cursor, Entry, Merge};
 use crate::sync::{self, Arc, Condvar, Mutex, RwLock};
 use crate::version::{Layer, Version};
@@ -23,6 +24,8 @@ pub(crate) struct State<V> {
     pub(crate) version: Arc<Version<V>>,
     /// Live keys, kept exact by the writers.
     pub(crate) len: usize,
+    /// The number of keys a delta's filter is sized for.
+    pub(crate) delta_keys: usize,
 }
 
 /// Everything the store's handle and its background thread share.
@@ -150,12 +153,16 @@ impl<V: Clone + Send + Sync + 'static> HybridStore<V> {
         version: Version<V>,
         len: usize,
     ) -> HybridStore<V> {
+        // A delta holds at least ~24 bytes per key in its tree, and grows to the
+        // stall point before it is frozen when flushes lag.
+        let delta_keys = config.flush_threshold.saturating_mul(config.stall_factor) / 24;
         HybridStore {
             shared: Arc::new(Shared {
                 state: RwLock::new(State {
-                    active: Delta::default(),
+                    active: Delta::new(delta_keys),
                     version: Arc::new(version),
                     len,
+                    delta_keys,
                 }),
                 compaction: Mutex::new(()),
                 graveyard: Mutex::new(Vec::new()),
@@ -171,15 +178,16 @@ impl<V: Clone + Send + Sync + 'static> HybridStore<V> {
     /// The value stored under `key`.
     pub fn get(&self, key: impl AsRef<[u8]>) -> Option<V> {
         let key = key.as_ref();
+        let hash = KeyHash::of(key);
         let version = {
             let st = sync::read(&self.shared.state);
-            match st.active.find(key) {
+            match st.active.find_hashed(key, hash) {
                 Found::Value(v) => return Some(v),
                 Found::Deleted => return None,
                 Found::Absent => Arc::clone(&st.version),
             }
         };
-        version.get(key)
+        version.get(key, hash)
     }
 
     /// Whether `key` is present.
@@ -202,18 +210,20 @@ impl<V: Clone + Send + Sync + 'static> HybridStore<V> {
         // Look the key up in the published layers before taking the write lock, so
         // readers are not held up by it; the answer is reused if the version is still
         // the same once the lock is held (it is, unless a flush froze the delta).
+        let hash = KeyHash::of(key);
         let seen = Arc::clone(&sync::read(&self.shared.state).version);
-        let below = seen.get(key);
+        let below = seen.get(key, hash);
         let mut st = sync::write(&self.shared.state);
         let below = if Arc::ptr_eq(&seen, &st.version) {
             below
         } else {
-            st.version.get(key)
+            // Rare: a flush or a merge was published meanwhile.
+            st.version.get(key, hash)
         };
         let removing = entry.is_none();
         // One delta operation: the entry it replaces tells whether the delta already
         // knew the key.
-        let old = match st.active.put(key, entry) {
+        let old = match st.active.put(key, hash, entry) {
             Found::Value(v) => Some(v),
             Found::Deleted => None,
             Found::Absent => below.clone(),

@@ -11,6 +11,7 @@ use std::ops::Range;
 use memkv_core::KeyBounds;
 
 use crate::delta::{Delta, Found};
+use crate::filter::KeyHash;
 use crate::merge::{Cursor, Source};
 use crate::segment::{Part, Segment};
 use crate::sync::Arc;
@@ -61,10 +62,10 @@ impl<V: Clone + 'static> Layer<V> {
         }
     }
 
-    fn find(&self, key: &[u8]) -> Found<V> {
+    fn find(&self, key: &[u8], hash: KeyHash) -> Found<V> {
         match self {
-            Layer::Delta(d) => d.find(key),
-            Layer::Segment(s) => s.find(key),
+            Layer::Delta(d) => d.find_hashed(key, hash),
+            Layer::Segment(s) => s.find(key, hash),
         }
     }
 
@@ -154,18 +155,18 @@ impl<V> Version<V> {
 }
 
 impl<V: Clone + 'static> Version<V> {
-    /// What the newest layer that knows `key` says about it.
-    pub(crate) fn find(&self, key: &[u8]) -> Found<V> {
+    /// What the newest layer that knows `key` (whose hash is `hash`) says about it.
+    pub(crate) fn find(&self, key: &[u8], hash: KeyHash) -> Found<V> {
         self.layers
             .iter()
-            .map(|l| l.find(key))
+            .map(|l| l.find(key, hash))
             .find(|f| !matches!(f, Found::Absent))
             .unwrap_or(Found::Absent)
     }
 
-    /// The value of `key`, if it is live.
-    pub(crate) fn get(&self, key: &[u8]) -> Option<V> {
-        match self.find(key) {
+    /// The value of `key` (whose hash is `hash`), if it is live.
+    pub(crate) fn get(&self, key: &[u8], hash: KeyHash) -> Option<V> {
+        match self.find(key, hash) {
             Found::Value(v) => Some(v),
             Found::Deleted | Found::Absent => None,
         }
