@@ -1,25 +1,35 @@
-//! Leaf buckets: up to [`BUCKET_MAX`] entries below one child slot, stored as
-//! one sorted, front-coded block of a [`memkv_arena::BlobArena`].
+//! Leaf buckets: up to [`BUCKET_MAX`] entries below one child slot, in one block
+//! of a [`memkv_arena::BlobArena`], found by a one-byte fingerprint.
 //!
 //! ```text
-//! block: count (u8) | entry | entry | ...
-//! entry: shared (LEB128) | rest length (LEB128) | value index (u32 LE) | rest bytes
+//! block:  head (u8) | prefix length (LEB128) | prefix | fp [count] | end [count + 1] | records
+//! head:   count (low 7 bits) | 0x80 if `end` entries are u32 (else u16, LE)
+//! record: value slot (u32 LE) | the entry's own bytes
 //! ```
 //!
 //! An entry's key suffix (the key bytes the path above has not spelled) is the
-//! first `shared` bytes of the previous entry's suffix followed by its own `rest`
-//! bytes; `shared` is exactly the longest common prefix of the two (canonical
-//! form), and the first entry's is 0. Entries are in strictly increasing order.
+//! bucket's prefix followed by its record's bytes; the prefix is exactly the
+//! longest common prefix of all the suffixes (canonical form), so a bucket of one
+//! entry holds its whole suffix as prefix. Records are in strictly increasing
+//! order; `end[i]` is where record `i` starts within the records and `end[count]`
+//! where they end. `fp[i]` is [`fingerprint`] of entry `i`'s whole suffix.
 //!
 //! A bucket replaces the bottom of the tree: the Node2s that would tell its keys
-//! apart, each leaf's suffix slot and the suffixes' own arena items. A lookup
-//! reads one block (a few cache lines in a row) instead of a chain of nodes, and
-//! about nine tenths of the inner nodes disappear, so the ones left stay in cache.
+//! apart, each leaf's suffix slot and the suffixes' own arena items; about nine
+//! tenths of the inner nodes disappear, so the ones left stay in cache. A lookup
+//! hashes its suffix while the block is still on its way from memory, then
+//! compares fingerprints a word at a time and the bytes of the one candidate:
+//! few instructions and hardly any mispredicted branches once the block
+//! arrives, so the CPU keeps going with the next lookup meanwhile.
 
 use super::lcp;
 
 /// The most entries a bucket holds; one more bursts it into a node.
 pub(super) const BUCKET_MAX: usize = 32;
+
+const WIDE: u8 = 0x80;
+const COUNT_MASK: u8 = 0x7F;
+const _: () = assert!(BUCKET_MAX <= COUNT_MASK as usize);
 
 /// Reads a LEB128 number at `*p`, advancing `*p`.
 #[inline(always)]
@@ -54,402 +64,364 @@ fn put_varint(out: &mut Vec<u8>, mut n: usize) {
     }
 }
 
-/// One encoded entry, as read in order.
-pub(super) struct Raw<'a> {
-    /// Bytes shared with the previous entry's suffix.
-    pub(super) shared: usize,
-    /// The bytes after those.
-    pub(super) rest: &'a [u8],
-    /// The value's slot.
-    pub(super) value: u32,
+/// The one-byte fingerprint of a suffix.
+#[inline]
+pub(super) fn fingerprint(s: &[u8]) -> u8 {
+    const K: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut h = (s.len() as u64).wrapping_mul(K);
+    let mut chunks = s.chunks_exact(8);
+    for c in chunks.by_ref() {
+        let w = u64::from_le_bytes(c.try_into().expect("8 bytes"));
+        h = (h ^ w).wrapping_mul(K).rotate_left(23);
+    }
+    let mut tail = [0u8; 8];
+    let rest = chunks.remainder();
+    tail[..rest.len()].copy_from_slice(rest);
+    h = (h ^ u64::from_le_bytes(tail)).wrapping_mul(K);
+    (h >> 56) as u8
 }
 
-/// Reads the entries of a block in order.
-pub(super) struct Reader<'a> {
+/// A parsed block.
+#[derive(Clone, Copy)]
+pub(super) struct View<'a> {
     block: &'a [u8],
-    pos: usize,
-    left: usize,
+    count: usize,
+    wide: bool,
+    prefix: &'a [u8],
+    /// Where the fingerprints start.
+    fps: usize,
+    /// Where the `end` table starts.
+    ends: usize,
+    /// Where the records start.
+    recs: usize,
 }
 
-impl<'a> Reader<'a> {
+impl<'a> View<'a> {
     #[inline(always)]
-    pub(super) fn new(block: &'a [u8]) -> Reader<'a> {
-        Reader {
+    pub(super) fn new(block: &'a [u8]) -> View<'a> {
+        let head = block[0];
+        let count = usize::from(head & COUNT_MASK);
+        let wide = head & WIDE != 0;
+        let mut p = 1;
+        let plen = varint(block, &mut p);
+        let prefix = &block[p..p + plen];
+        let fps = p + plen;
+        let ends = fps + count;
+        let recs = ends + (count + 1) * if wide { 4 } else { 2 };
+        View {
             block,
-            pos: 1,
-            left: usize::from(block[0]),
+            count,
+            wide,
+            prefix,
+            fps,
+            ends,
+            recs,
         }
     }
 
-    /// Resumes reading at byte `pos` with `left` entries to go.
-    pub(super) fn at(block: &'a [u8], pos: usize, left: usize) -> Reader<'a> {
-        Reader { block, pos, left }
+    /// The number of entries.
+    pub(super) fn len(&self) -> usize {
+        self.count
     }
 
-    /// The byte offset of the next entry (or of the block's end).
-    pub(super) fn pos(&self) -> usize {
-        self.pos
+    /// The prefix all the suffixes share.
+    pub(super) fn prefix(&self) -> &'a [u8] {
+        self.prefix
     }
-}
-
-impl<'a> Iterator for Reader<'a> {
-    type Item = Raw<'a>;
 
     #[inline(always)]
-    fn next(&mut self) -> Option<Raw<'a>> {
-        if self.left == 0 {
+    fn end(&self, i: usize) -> usize {
+        let b = self.block;
+        if self.wide {
+            let at = self.ends + 4 * i;
+            u32::from_le_bytes(b[at..at + 4].try_into().expect("4 bytes")) as usize
+        } else {
+            let at = self.ends + 2 * i;
+            usize::from(u16::from_le_bytes([b[at], b[at + 1]]))
+        }
+    }
+
+    /// Entry `i`'s own bytes (after the prefix).
+    #[inline(always)]
+    pub(super) fn rec(&self, i: usize) -> &'a [u8] {
+        &self.block[self.recs + self.end(i) + 4..self.recs + self.end(i + 1)]
+    }
+
+    /// Entry `i`'s value slot.
+    #[inline(always)]
+    pub(super) fn value(&self, i: usize) -> u32 {
+        let at = self.recs + self.end(i);
+        u32::from_le_bytes(self.block[at..at + 4].try_into().expect("4 bytes"))
+    }
+
+    /// Entry `i`'s fingerprint.
+    pub(super) fn fp(&self, i: usize) -> u8 {
+        self.block[self.fps + i]
+    }
+
+    /// The encoded length.
+    pub(super) fn encoded_len(&self) -> usize {
+        self.recs + self.end(self.count)
+    }
+
+    /// Entry `i`'s suffix compared with `t`.
+    fn cmp(&self, i: usize, t: &[u8]) -> std::cmp::Ordering {
+        let p = self.prefix;
+        let k = p.len().min(t.len());
+        match p[..k].cmp(&t[..k]) {
+            std::cmp::Ordering::Equal if t.len() < p.len() => std::cmp::Ordering::Greater,
+            std::cmp::Ordering::Equal => self.rec(i).cmp(&t[k..]),
+            o => o,
+        }
+    }
+
+    /// Where suffix `t` is or would go: `Ok(i)` if entry `i` has it, else
+    /// `Err(i)` for the position it would take.
+    pub(super) fn search(&self, t: &[u8]) -> Result<usize, usize> {
+        let (mut lo, mut hi) = (0, self.count);
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            match self.cmp(mid, t) {
+                std::cmp::Ordering::Less => lo = mid + 1,
+                std::cmp::Ordering::Greater => hi = mid,
+                std::cmp::Ordering::Equal => return Ok(mid),
+            }
+        }
+        Err(lo)
+    }
+
+    /// The value slot of the entry whose suffix is `t`, if any.
+    #[inline(always)]
+    pub(super) fn find(&self, t: &[u8], fp: u8) -> Option<u32> {
+        let plen = self.prefix.len();
+        if t.len() < plen || t[..plen] != *self.prefix {
             return None;
         }
-        self.left -= 1;
-        let b = self.block;
-        let mut p = self.pos;
-        let shared = varint(b, &mut p);
-        let len = varint(b, &mut p);
-        let value = u32::from_le_bytes(b[p..p + 4].try_into().expect("4 bytes"));
-        p += 4;
-        let rest = &b[p..p + len];
-        self.pos = p + len;
-        Some(Raw {
-            shared,
-            rest,
-            value,
-        })
+        let t = &t[plen..];
+        let pattern = u64::from(fp) * 0x0101_0101_0101_0101;
+        let mut base = 0;
+        while base < self.count {
+            // Eight fingerprints at once; the `end` table and a record follow
+            // them, so eight bytes are always there to read.
+            let at = self.fps + base;
+            let w = u64::from_le_bytes(self.block[at..at + 8].try_into().expect("8 bytes"));
+            let x = w ^ pattern;
+            // The top bit of each byte of `x` that is zero (exact, no carries).
+            const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+            let mut zero = !(((x & LOW7) + LOW7) | x | LOW7);
+            let left = self.count - base;
+            if left < 8 {
+                zero &= (1u64 << (8 * left)) - 1;
+            }
+            while zero != 0 {
+                let i = base + (zero.trailing_zeros() / 8) as usize;
+                zero &= zero - 1;
+                if self.rec(i) == t {
+                    return Some(self.value(i));
+                }
+            }
+            base += 8;
+        }
+        None
     }
 }
 
 /// The number of entries of a block.
 #[inline]
 pub(super) fn count(block: &[u8]) -> usize {
-    usize::from(block[0])
+    usize::from(block[0] & COUNT_MASK)
 }
 
 /// The encoded length of a block.
 pub(super) fn encoded_len(block: &[u8]) -> usize {
-    let mut r = Reader::new(block);
-    for _ in r.by_ref() {}
-    r.pos()
+    View::new(block).encoded_len()
 }
 
-/// The value slot of the entry whose suffix is `t`, if any.
-///
-/// One pass, each key byte compared at most once: `m` is the common prefix of `t`
-/// and the previous entry, which is smaller than `t`. An entry sharing more than
-/// `m` bytes with the previous one is smaller too; one sharing fewer is larger,
-/// and so is every entry after it. One sharing exactly `m` is told apart by its
-/// first own byte in almost every case, so the loop takes one well-predicted
-/// branch per entry and reads the rest of an entry only when it must.
-#[inline]
-pub(super) fn find(block: &[u8], t: &[u8]) -> Option<u32> {
-    prefetch_block(block);
-    let count = usize::from(block[0]);
-    let mut p = 1;
-    let mut m = 0;
-    // `t[m]`, or -1 where `t` ends.
-    let mut tm = t.first().map_or(-1, |&b| i32::from(b));
-    for _ in 0..count {
-        let shared = varint(block, &mut p);
-        let len = varint(block, &mut p);
-        let rest_at = p + 4;
-        p = rest_at + len;
-        // The entry's byte at `m` when it shares exactly `m`; -1 if it ends there.
-        let first = if len > 0 {
-            i32::from(block[rest_at])
-        } else {
-            -1
-        };
-        if shared > m || (shared == m && first < tm) {
-            continue; // smaller than `t`; `m` stays
-        }
-        if shared < m || first > tm {
-            return None; // larger than `t`
-        }
-        // Same byte at `m` (or both end there).
-        let rest = &block[rest_at..p];
-        let tr = &t[m..];
-        let j = lcp(rest, tr);
-        if j == rest.len() {
-            if j == tr.len() {
-                let v = &block[rest_at - 4..rest_at];
-                return Some(u32::from_le_bytes(v.try_into().expect("4 bytes")));
-            }
-            // The entry is a prefix of `t`: smaller.
-        } else if j == tr.len() || rest[j] > tr[j] {
-            return None;
-        }
-        m += j;
-        tm = t.get(m).map_or(-1, |&b| i32::from(b));
-    }
-    None
-}
-
-/// Where a suffix is, or would go, in a block.
-pub(super) enum Place {
-    /// Entry `index` has it: it spans bytes `at..end`, shares `shared` bytes
-    /// with the entry before, and names value slot `value`.
-    Found {
-        at: usize,
-        end: usize,
-        shared: usize,
-        value: u32,
-    },
-    /// It would go at byte `at`, sharing `m` bytes with the entry before. The
-    /// entry at `at` (if any) ends at `next_end`; after the new one it shares
-    /// `next_shared` bytes, its own bytes starting `skip` bytes into its rest.
-    Absent {
-        at: usize,
-        m: usize,
-        next: Option<Next>,
-    },
-}
-
-/// The entry after an insertion point (see [`Place::Absent`]).
-pub(super) struct Next {
-    rest_at: usize,
-    end: usize,
-    shared: usize,
-    skip: usize,
-}
-
-/// Finds `t` in `block`, like [`find`], keeping what an insertion or a removal
-/// needs to rewrite the block without decoding it.
-pub(super) fn locate(block: &[u8], t: &[u8]) -> Place {
-    let count = usize::from(block[0]);
-    let mut p = 1;
-    let mut m = 0;
-    for _ in 0..count {
-        let at = p;
-        let shared = varint(block, &mut p);
-        let len = varint(block, &mut p);
-        let rest_at = p + 4;
-        p = rest_at + len;
-        if shared > m {
-            continue;
-        }
-        let stop = |skip: usize| Place::Absent {
-            at,
-            m,
-            next: Some(Next {
-                rest_at,
-                end: p,
-                shared: shared + skip,
-                skip,
-            }),
-        };
-        if shared < m {
-            return stop(0);
-        }
-        let rest = &block[rest_at..p];
-        let tr = &t[m..];
-        let j = lcp(rest, tr);
-        if j == rest.len() {
-            if j == tr.len() {
-                let v = &block[rest_at - 4..rest_at];
-                return Place::Found {
-                    at,
-                    end: p,
-                    shared,
-                    value: u32::from_le_bytes(v.try_into().expect("4 bytes")),
-                };
-            }
-        } else if j == tr.len() || rest[j] > tr[j] {
-            return stop(j);
-        }
-        m += j;
-    }
-    Place::Absent {
-        at: p,
-        m,
-        next: None,
-    }
-}
-
-fn put_entry(out: &mut Vec<u8>, shared: usize, parts: &[&[u8]], value: u32) {
-    put_varint(out, shared);
-    put_varint(out, parts.iter().map(|x| x.len()).sum());
-    out.extend_from_slice(&value.to_le_bytes());
-    for x in parts {
-        out.extend_from_slice(x);
-    }
-}
-
-/// `block` (of encoded length `len`) with suffix `t` added at `place` (from
-/// [`locate`], absent) under value slot `value`.
-pub(super) fn inserted(block: &[u8], len: usize, t: &[u8], place: &Place, value: u32) -> Vec<u8> {
-    let Place::Absent { at, m, next } = place else {
-        unreachable!("inserting a present suffix")
-    };
-    let mut out = Vec::with_capacity(len + t.len() + 8);
-    out.push(block[0] + 1);
-    out.extend_from_slice(&block[1..*at]);
-    put_entry(&mut out, *m, &[&t[*m..]], value);
-    if let Some(n) = next {
-        let v = &block[n.rest_at - 4..n.rest_at];
-        let v = u32::from_le_bytes(v.try_into().expect("4 bytes"));
-        put_entry(&mut out, n.shared, &[&block[n.rest_at + n.skip..n.end]], v);
-        out.extend_from_slice(&block[n.end..len]);
-    }
-    out
-}
-
-/// `block` (of encoded length `len`) without the entry found at `place`.
-pub(super) fn removed(block: &[u8], len: usize, place: &Place) -> Vec<u8> {
-    let &Place::Found {
-        at, end, shared, ..
-    } = place
-    else {
-        unreachable!("removing an absent suffix")
-    };
-    let mut out = Vec::with_capacity(len);
-    out.push(block[0] - 1);
-    out.extend_from_slice(&block[1..at]);
-    if end < len {
-        // The next entry now follows the one before the removed one: it shares
-        // the smaller of the two counts, and takes over the removed entry's bytes
-        // it shared beyond that.
-        let mut p = end;
-        let next_shared = varint(block, &mut p);
-        let next_len = varint(block, &mut p);
-        let v = u32::from_le_bytes(block[p..p + 4].try_into().expect("4 bytes"));
-        let rest = &block[p + 4..p + 4 + next_len];
-        let mut q = at;
-        varint(block, &mut q);
-        varint(block, &mut q);
-        let removed_rest = &block[q + 4..end];
-        let tail_end = p + 4 + next_len;
-        if next_shared > shared {
-            let take = &removed_rest[..next_shared - shared];
-            put_entry(&mut out, shared, &[take, rest], v);
-        } else {
-            put_entry(&mut out, next_shared, &[rest], v);
-        }
-        out.extend_from_slice(&block[tail_end..len]);
-    }
-    out
-}
-
-/// Asks the CPU for the cache lines after a block's first one, so that a scan
-/// does not wait for them one after the other: the entries are parsed in a
-/// chain, and without this each line is requested only when the scan gets there.
+/// The value slot of the entry whose suffix is `t` in `block`, if any.
 #[inline(always)]
-fn prefetch_block(block: &[u8]) {
-    let p = block.as_ptr();
-    let into_line = (64 - p.align_offset(64)) % 64;
-    for line in 1..PREFETCH_LINES {
-        memkv_arena::prefetch(p.wrapping_add(line * 64 - into_line));
-    }
+pub(super) fn find(block: &[u8], t: &[u8]) -> Option<u32> {
+    // The hash depends on the key alone, so it is computed while the block loads.
+    let fp = fingerprint(t);
+    View::new(block).find(t, fp)
 }
 
-/// Cache lines a lookup asks for at once from a bucket (the first included).
-const PREFETCH_LINES: usize = 8;
-
-/// A bucket's entries decoded: whole suffixes, to be changed and encoded again.
-#[derive(Default, Debug)]
-pub(super) struct Entries {
-    bytes: Vec<u8>,
-    /// (start in `bytes`, length, value slot), in key order.
-    ents: Vec<(usize, usize, u32)>,
+/// An entry to encode: its record bytes are `a` then `b` (after the prefix).
+#[derive(Clone, Copy)]
+pub(super) struct Ent<'a> {
+    pub(super) a: &'a [u8],
+    pub(super) b: &'a [u8],
+    pub(super) value: u32,
+    pub(super) fp: u8,
 }
 
-impl Entries {
-    /// The entries of `block`.
-    pub(super) fn decode(block: &[u8]) -> Entries {
-        let mut e = Entries::with_capacity(count(block) + 1);
-        let mut prev = (0, 0);
-        for raw in Reader::new(block) {
-            let start = e.bytes.len();
-            e.bytes.extend_from_within(prev.0..prev.0 + raw.shared);
-            e.bytes.extend_from_slice(raw.rest);
-            let len = raw.shared + raw.rest.len();
-            e.ents.push((start, len, raw.value));
-            prev = (start, len);
+/// Encodes a bucket: `prefix` (the suffixes' exact common prefix) and `ents` in
+/// strictly increasing order (at most [`BUCKET_MAX`]).
+pub(super) fn encode(prefix: &[u8], ents: &[Ent<'_>]) -> Vec<u8> {
+    let count = ents.len();
+    debug_assert!((1..=BUCKET_MAX).contains(&count));
+    let rec_bytes: usize = ents.iter().map(|e| 4 + e.a.len() + e.b.len()).sum();
+    let wide = rec_bytes > usize::from(u16::MAX);
+    let width = if wide { 4 } else { 2 };
+    let mut out = Vec::with_capacity(12 + prefix.len() + count * (1 + width) + rec_bytes);
+    out.push(count as u8 | if wide { WIDE } else { 0 });
+    put_varint(&mut out, prefix.len());
+    out.extend_from_slice(prefix);
+    out.extend(ents.iter().map(|e| e.fp));
+    let mut end = 0usize;
+    for e in ents.iter().map(|e| 4 + e.a.len() + e.b.len()).chain([0]) {
+        if wide {
+            out.extend_from_slice(&(end as u32).to_le_bytes());
+        } else {
+            out.extend_from_slice(&(end as u16).to_le_bytes());
         }
-        e
+        end += e;
     }
-
-    pub(super) fn with_capacity(n: usize) -> Entries {
-        Entries {
-            bytes: Vec::new(),
-            ents: Vec::with_capacity(n),
-        }
-    }
-
-    pub(super) fn len(&self) -> usize {
-        self.ents.len()
-    }
-
-    /// Entry `i`: (suffix, value slot).
-    pub(super) fn get(&self, i: usize) -> (&[u8], u32) {
-        let (s, l, v) = self.ents[i];
-        (&self.bytes[s..s + l], v)
-    }
-
-    /// Appends an entry (the caller keeps the order).
-    pub(super) fn push(&mut self, parts: &[&[u8]], value: u32) {
-        let start = self.bytes.len();
-        for p in parts {
-            self.bytes.extend_from_slice(p);
-        }
-        self.ents.push((start, self.bytes.len() - start, value));
-    }
-
-    /// Where suffix `t` is or would go: `Ok(i)` if entry `i` has it, else
-    /// `Err(i)` for the position it would take.
-    pub(super) fn search(&self, t: &[u8]) -> Result<usize, usize> {
-        self.ents
-            .binary_search_by(|&(s, l, _)| self.bytes[s..s + l].cmp(t))
-    }
-
-    /// Inserts an entry at position `i` (from [`Entries::search`]).
-    pub(super) fn insert(&mut self, i: usize, t: &[u8], value: u32) {
-        let start = self.bytes.len();
-        self.bytes.extend_from_slice(t);
-        self.ents.insert(i, (start, t.len(), value));
-    }
-
-    /// Removes entry `i`, returning its value slot.
-    #[cfg(test)]
-    pub(super) fn remove(&mut self, i: usize) -> u32 {
-        self.ents.remove(i).2
-    }
-
-    /// The same entries with `head` put in front of every suffix.
-    pub(super) fn prepend(&self, head: &[u8]) -> Entries {
-        let mut e = Entries::with_capacity(self.len());
-        for i in 0..self.len() {
-            let (s, v) = self.get(i);
-            e.push(&[head, s], v);
-        }
-        e
-    }
-
-    /// The encoded block.
-    pub(super) fn encode(&self) -> Vec<u8> {
-        encode((0..self.len()).map(|i| self.get(i)))
-    }
-}
-
-/// Encodes entries given in strictly increasing order (at most 255 of them).
-pub(super) fn encode<'a>(ents: impl ExactSizeIterator<Item = (&'a [u8], u32)>) -> Vec<u8> {
-    let mut out = Vec::with_capacity(1 + ents.len() * 16);
-    out.push(u8::try_from(ents.len()).expect("at most 255 entries"));
-    let mut prev: &[u8] = &[];
-    for (s, v) in ents {
-        let shared = lcp(prev, s);
-        put_varint(&mut out, shared);
-        put_varint(&mut out, s.len() - shared);
-        out.extend_from_slice(&v.to_le_bytes());
-        out.extend_from_slice(&s[shared..]);
-        prev = s;
+    for e in ents {
+        out.extend_from_slice(&e.value.to_le_bytes());
+        out.extend_from_slice(e.a);
+        out.extend_from_slice(e.b);
     }
     out
+}
+
+/// A bucket of whole suffixes `ents` (strictly increasing, 1 to [`BUCKET_MAX`]).
+pub(super) fn from_sorted(ents: &[(&[u8], u32)]) -> Vec<u8> {
+    let first = ents[0].0;
+    let plen = lcp(first, ents[ents.len() - 1].0);
+    let list: Vec<Ent<'_>> = ents
+        .iter()
+        .map(|&(s, value)| Ent {
+            a: &s[plen..],
+            b: &[],
+            value,
+            fp: fingerprint(s),
+        })
+        .collect();
+    encode(&first[..plen], &list)
+}
+
+/// A bucket of one entry.
+pub(super) fn single(suffix: &[u8], value: u32) -> Vec<u8> {
+    from_sorted(&[(suffix, value)])
+}
+
+/// `v`'s bucket with suffix `t` (absent, at position `at` from
+/// [`View::search`]) added under value slot `value`.
+///
+/// Inserts are the hot path of building a map, so this splices the block: the
+/// fingerprints, the `end` table and the records are copied in runs, with the
+/// prefix bytes `t` does not share moved into every old record.
+pub(super) fn inserted(v: &View<'_>, at: usize, t: &[u8], value: u32) -> Vec<u8> {
+    let old = v.prefix;
+    let plen = lcp(old, t);
+    let extra = &old[plen..];
+    let delta = extra.len();
+    let n = v.count;
+    let new_rec = 4 + t.len() - plen;
+    let rec_bytes = v.end(n) + n * delta + new_rec;
+    let wide = rec_bytes > usize::from(u16::MAX);
+    let width = if wide { 4 } else { 2 };
+    let b = v.block;
+    let mut out = Vec::with_capacity(12 + plen + (n + 1) * (1 + width) + width + rec_bytes);
+    out.push((n + 1) as u8 | if wide { WIDE } else { 0 });
+    put_varint(&mut out, plen);
+    out.extend_from_slice(&old[..plen]);
+    out.extend_from_slice(&b[v.fps..v.fps + at]);
+    out.push(fingerprint(t));
+    out.extend_from_slice(&b[v.fps + at..v.ends]);
+    for j in 0..=n + 1 {
+        let e = if j <= at {
+            v.end(j) + j * delta
+        } else {
+            v.end(j - 1) + (j - 1) * delta + new_rec
+        };
+        if wide {
+            out.extend_from_slice(&(e as u32).to_le_bytes());
+        } else {
+            out.extend_from_slice(&(e as u16).to_le_bytes());
+        }
+    }
+    let push_old = |out: &mut Vec<u8>, range: std::ops::Range<usize>| {
+        if delta == 0 {
+            out.extend_from_slice(&b[v.recs + v.end(range.start)..v.recs + v.end(range.end)]);
+        } else {
+            for i in range {
+                let r = v.recs + v.end(i);
+                out.extend_from_slice(&b[r..r + 4]);
+                out.extend_from_slice(extra);
+                out.extend_from_slice(v.rec(i));
+            }
+        }
+    };
+    push_old(&mut out, 0..at);
+    out.extend_from_slice(&value.to_le_bytes());
+    out.extend_from_slice(&t[plen..]);
+    push_old(&mut out, at..n);
+    out
+}
+
+/// `v`'s bucket (of two or more entries) without entry `at`.
+pub(super) fn removed(v: &View<'_>, at: usize) -> Vec<u8> {
+    let (first, last) = match (at, v.count - 1) {
+        (0, _) => (1, v.count - 1),
+        (a, l) if a == l => (0, l - 1),
+        (_, l) => (0, l),
+    };
+    // The prefix grows by what the remaining records all share.
+    let grow = lcp(v.rec(first), v.rec(last));
+    let mut prefix = v.prefix.to_vec();
+    prefix.extend_from_slice(&v.rec(first)[..grow]);
+    let list: Vec<Ent<'_>> = (0..v.count)
+        .filter(|&i| i != at)
+        .map(|i| Ent {
+            a: &v.rec(i)[grow..],
+            b: &[],
+            value: v.value(i),
+            fp: v.fp(i),
+        })
+        .collect();
+    encode(&prefix, &list)
+}
+
+/// `v`'s bucket with `head` put in front of every suffix.
+pub(super) fn prepended(v: &View<'_>, head: &[u8]) -> Vec<u8> {
+    let mut prefix = head.to_vec();
+    prefix.extend_from_slice(v.prefix);
+    let mut whole = Vec::new();
+    let list: Vec<Ent<'_>> = (0..v.count)
+        .map(|i| {
+            whole.clear();
+            whole.extend_from_slice(&prefix);
+            whole.extend_from_slice(v.rec(i));
+            Ent {
+                a: v.rec(i),
+                b: &[],
+                value: v.value(i),
+                fp: fingerprint(&whole),
+            }
+        })
+        .collect();
+    encode(&prefix, &list)
+}
+
+/// Entry `i`'s whole suffix, appended to `out`.
+pub(super) fn push_suffix(v: &View<'_>, i: usize, out: &mut Vec<u8>) {
+    out.extend_from_slice(v.prefix);
+    out.extend_from_slice(v.rec(i));
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn whole(v: &View<'_>, i: usize) -> Vec<u8> {
+        let mut s = Vec::new();
+        push_suffix(v, i, &mut s);
+        s
+    }
+
     #[test]
-    fn round_trips_and_finds() {
+    fn round_trips_finds_and_rewrites() {
         let keys: Vec<&[u8]> = vec![
             b"",
             b"\0",
@@ -462,35 +434,53 @@ mod tests {
             b"\xff",
             b"\xff\xff",
         ];
-        let block = encode(keys.iter().enumerate().map(|(i, k)| (*k, i as u32)));
-        assert_eq!(encoded_len(&block), block.len());
-        let e = Entries::decode(&block);
+        let ents: Vec<(&[u8], u32)> = keys
+            .iter()
+            .enumerate()
+            .map(|(i, k)| (*k, i as u32))
+            .collect();
+        let block = from_sorted(&ents);
+        let v = View::new(&block);
+        assert_eq!(v.encoded_len(), block.len());
         for (i, k) in keys.iter().enumerate() {
-            assert_eq!(e.get(i), (*k, i as u32));
+            assert_eq!(whole(&v, i), *k);
+            assert_eq!(v.fp(i), fingerprint(k));
             assert_eq!(find(&block, k), Some(i as u32), "{k:?}");
-            let mut longer = k.to_vec();
-            longer.push(0);
-            if !keys.contains(&&longer[..]) {
-                assert_eq!(find(&block, &longer), None, "{longer:?}");
-            }
+            assert_eq!(v.search(k), Ok(i));
         }
-        for miss in [&b"aa"[..], b"abe", b"c", b"\x01", b"ab\0", b"\xfe"] {
+        for miss in [
+            &b"aa"[..],
+            b"abe",
+            b"c",
+            b"\x01",
+            b"ab\0",
+            b"\xfe",
+            b"\xff\xff\xff",
+        ] {
             assert_eq!(find(&block, miss), None, "{miss:?}");
+            assert!(v.search(miss).is_err());
         }
-        // Rewrites by splicing agree with decoding and encoding again.
+        // Removing and adding back each entry gives the same block.
         for (i, k) in keys.iter().enumerate() {
-            let len = block.len();
-            let place = locate(&block, k);
-            let out = removed(&block, len, &place);
-            let mut e = Entries::decode(&block);
-            e.remove(i);
-            assert_eq!(out, e.encode(), "removing {k:?}");
-            let back = inserted(&out, out.len(), k, &locate(&out, k), i as u32);
-            assert_eq!(back, block, "inserting {k:?}");
+            let out = removed(&v, i);
+            let w = View::new(&out);
+            assert_eq!(w.len(), keys.len() - 1);
+            assert_eq!(find(&out, k), None);
+            let at = w.search(k).expect_err("absent");
+            assert_eq!(at, i);
+            assert_eq!(inserted(&w, at, k, i as u32), block, "{k:?}");
         }
-        let long = vec![9u8; 300];
-        let block = encode([(&long[..], 5u32)].into_iter());
-        assert_eq!(find(&block, &long), Some(5));
-        assert_eq!(encoded_len(&block), block.len());
+        let p = prepended(&v, b"xy");
+        for (i, k) in keys.iter().enumerate() {
+            let mut s = b"xy".to_vec();
+            s.extend_from_slice(k);
+            assert_eq!(find(&p, &s), Some(i as u32));
+        }
+        let long = vec![9u8; 70_000];
+        let two = from_sorted(&[(&long[..1], 1), (&long[..], 5)]);
+        assert_eq!(two[0] & WIDE, WIDE);
+        assert_eq!(find(&two, &long), Some(5));
+        assert_eq!(find(&two, &long[..1]), Some(1));
+        assert_eq!(encoded_len(&two), two.len());
     }
 }

@@ -5,7 +5,7 @@ use std::mem::size_of;
 
 use memkv_arena::{BlobRef, Handle};
 
-use super::bucket::{self, Reader, BUCKET_MAX};
+use super::bucket::{self, View, BUCKET_MAX};
 use super::node::{is_leaf, leaf_index, Child, Node256, Node48, NodeId, Small, NONE, PLEN_LONG};
 use super::{lcp, ArenaArt};
 
@@ -208,7 +208,9 @@ impl<V> ArenaArt<V> {
                 s.depth_total += depth * n;
                 s.arena_prefix_total += arena_prefixes * n;
                 s.bucket_used_bytes += bucket::encoded_len(block);
-                s.suffix_key_bytes += Reader::new(block).map(|e| e.rest.len()).sum::<usize>();
+                let v = View::new(block);
+                s.suffix_key_bytes +=
+                    v.prefix().len() + (0..n).map(|i| v.rec(i).len()).sum::<usize>();
                 continue;
             }
             let n = NodeId::from_child(c);
@@ -241,32 +243,44 @@ fn check_bucket<V>(
     if is_value && count != 1 {
         return Err(format!("{what} is a node's value with {count} entries"));
     }
-    let mut prev: Vec<u8> = Vec::new();
-    for (i, e) in Reader::new(block).enumerate() {
-        if e.shared > prev.len() {
-            return Err(format!(
-                "{what}: entry {i} shares more than the last suffix"
-            ));
+    let v = View::new(block);
+    if v.encoded_len() > block.len() {
+        return Err(format!("{what} runs past its chunk"));
+    }
+    let recs: Vec<&[u8]> = (0..count).map(|i| v.rec(i)).collect();
+    let shared = if count == 1 {
+        0
+    } else {
+        lcp(recs[0], recs[count - 1])
+    };
+    if shared != 0 {
+        return Err(format!(
+            "{what}: its prefix is not the entries' whole common prefix"
+        ));
+    }
+    if recs.windows(2).any(|w| w[0] >= w[1]) {
+        return Err(format!("{what}: entries out of order"));
+    }
+    if count == 1 && !recs[0].is_empty() {
+        return Err(format!("{what}: a lone entry's suffix is not all prefix"));
+    }
+    let mut whole = Vec::new();
+    for i in 0..count {
+        whole.clear();
+        bucket::push_suffix(&v, i, &mut whole);
+        if v.fp(i) != bucket::fingerprint(&whole) {
+            return Err(format!("{what}: entry {i} has a wrong fingerprint"));
         }
-        let mut suffix = prev[..e.shared].to_vec();
-        suffix.extend_from_slice(e.rest);
-        if i > 0 && (suffix <= prev || lcp(&prev, &suffix) != e.shared) {
-            return Err(format!("{what}: entry {i} out of order or not canonical"));
-        }
-        if i == 0 && e.shared != 0 {
-            return Err(format!("{what}: the first entry shares bytes"));
-        }
-        if is_value && !suffix.is_empty() {
+        if is_value && !whole.is_empty() {
             return Err(format!("{what}: a node's value with a non-empty suffix"));
         }
-        let v = e.value;
-        if t.values.get(Handle::from_raw(v)).is_none() {
-            return Err(format!("{what}: entry {i} names vacant value slot {v}"));
+        let value = v.value(i);
+        if t.values.get(Handle::from_raw(value)).is_none() {
+            return Err(format!("{what}: entry {i} names vacant value slot {value}"));
         }
-        if std::mem::replace(&mut seen_values[v as usize], true) {
-            return Err(format!("value slot {v} is named twice"));
+        if std::mem::replace(&mut seen_values[value as usize], true) {
+            return Err(format!("value slot {value} is named twice"));
         }
-        prev = suffix;
     }
     Ok(count)
 }

@@ -3,7 +3,7 @@
 
 use memkv_arena::{BlobRef, Handle};
 
-use super::bucket::{self, Entries, Place, BUCKET_MAX};
+use super::bucket::{self, View, BUCKET_MAX};
 use super::frag::Frag;
 use super::node::{is_leaf, leaf_index, Child, NodeId, NONE};
 use super::{lcp, ArenaArt, Slot};
@@ -100,25 +100,35 @@ impl<V> ArenaArt<V> {
     /// the suffix is there, else in a rewritten bucket, or in a subtree when the
     /// bucket is full.
     fn insert_in_bucket(&mut self, slot: Slot, c: Child, rest: &[u8], value: V) -> Option<V> {
-        let block = self.bucket(c);
-        let place = bucket::locate(block, rest);
-        if let Place::Found { value: v, .. } = place {
-            let v = &mut self.values[Handle::from_raw(v)];
-            return Some(std::mem::replace(v, value));
-        }
+        let view = View::new(self.bucket(c));
+        let at = match view.search(rest) {
+            Ok(i) => {
+                let i = view.value(i);
+                let v = &mut self.values[Handle::from_raw(i)];
+                return Some(std::mem::replace(v, value));
+            }
+            Err(at) => at,
+        };
         let v = self.values.insert(value).into_raw();
-        let block = self.bucket(c);
-        let len = bucket::encoded_len(block);
-        let new = if bucket::count(block) < BUCKET_MAX {
-            let new = bucket::inserted(block, len, rest, &place, v);
+        let view = View::new(self.bucket(c));
+        let len = view.encoded_len();
+        let new = if view.len() < BUCKET_MAX {
+            let new = bucket::inserted(&view, at, rest, v);
             self.buckets.free(BlobRef::from_u32(leaf_index(c)), len);
             self.new_bucket(&new)
         } else {
-            let mut ents = Entries::decode(block);
-            let at = ents.search(rest).expect_err("absent suffix");
-            ents.insert(at, rest, v);
+            let mut whole = Vec::new();
+            let mut spans = Vec::with_capacity(view.len() + 1);
+            for i in 0..view.len() {
+                let start = whole.len();
+                bucket::push_suffix(&view, i, &mut whole);
+                spans.push((start, whole.len(), view.value(i)));
+            }
+            let start = whole.len();
+            whole.extend_from_slice(rest);
+            spans.insert(at, (start, whole.len(), v));
             self.buckets.free(BlobRef::from_u32(leaf_index(c)), len);
-            let all: Vec<(&[u8], u32)> = (0..ents.len()).map(|i| ents.get(i)).collect();
+            let all: Vec<(&[u8], u32)> = spans.iter().map(|&(s, e, v)| (&whole[s..e], v)).collect();
             self.build(&all)
         };
         self.write_slot(slot, new);
@@ -130,7 +140,7 @@ impl<V> ArenaArt<V> {
     /// byte, with a subtree under each byte.
     pub(super) fn build(&mut self, ents: &[(&[u8], u32)]) -> Child {
         if ents.len() <= BUCKET_MAX {
-            return self.new_bucket(&bucket::encode(ents.iter().copied()));
+            return self.new_bucket(&bucket::from_sorted(ents));
         }
         let first = ents[0].0;
         let c = lcp(first, ents[ents.len() - 1].0);

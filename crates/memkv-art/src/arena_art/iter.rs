@@ -9,7 +9,7 @@ use std::ops::Bound;
 use memkv_arena::Handle;
 use memkv_core::KeyBounds;
 
-use super::bucket::{self, Reader};
+use super::bucket::{self, View};
 use super::node::{is_leaf, Child, NodeId, NONE};
 use super::ArenaArt;
 
@@ -24,17 +24,9 @@ enum Frame {
     /// backward cursors 255..=0 (last child byte to look at), -1 (own value next)
     /// or -2 (done).
     Node { n: NodeId, base: usize, state: i16 },
-    /// Bucket `c`, forward; `base` is the key length before its suffixes. `ready`
-    /// is the value slot of an entry already spelled in the key (or `NONE`);
-    /// otherwise entry `next` is read at byte `pos`, the key holding the
-    /// previous entry (front coding).
-    Bucket {
-        c: Child,
-        base: usize,
-        next: u16,
-        pos: u32,
-        ready: u32,
-    },
+    /// Bucket `c`, forward; `base` is the key length before its suffixes; entry
+    /// `next` comes next.
+    Bucket { c: Child, base: usize, next: u16 },
     /// Bucket `c`, backward: entries `left - 1` down to 0 are still to come.
     BucketBack { c: Child, base: usize, left: u16 },
 }
@@ -61,13 +53,7 @@ impl Cursor {
         let base = self.key.len();
         if c == NONE {
         } else if is_leaf(c) && forward {
-            self.stack.push(Frame::Bucket {
-                c,
-                base,
-                next: 0,
-                pos: 1,
-                ready: NONE,
-            });
+            self.stack.push(Frame::Bucket { c, base, next: 0 });
         } else if is_leaf(c) {
             let left = bucket::count(t.bucket(c)) as u16;
             self.stack.push(Frame::BucketBack { c, base, left });
@@ -94,24 +80,16 @@ impl Cursor {
             let rest = &target[d..];
             if is_leaf(child) {
                 // The first entry past `rest` (or at it, when inclusive).
-                let base = self.key.len();
-                let block = t.bucket(child);
-                let mut r = Reader::new(block);
-                for (i, e) in r.by_ref().enumerate() {
-                    self.key.truncate(base + e.shared);
-                    self.key.extend_from_slice(e.rest);
-                    let ord = self.key[base..].cmp(rest);
-                    if ord.is_gt() || (ord.is_eq() && inclusive) {
-                        self.stack.push(Frame::Bucket {
-                            c: child,
-                            base,
-                            next: i as u16 + 1,
-                            pos: r.pos() as u32,
-                            ready: e.value,
-                        });
-                        return;
-                    }
-                }
+                let view = View::new(t.bucket(child));
+                let next = match view.search(rest) {
+                    Ok(i) if !inclusive => i + 1,
+                    Ok(i) | Err(i) => i,
+                };
+                self.stack.push(Frame::Bucket {
+                    c: child,
+                    base: self.key.len(),
+                    next: next as u16,
+                });
                 return;
             }
             let n = NodeId::from_child(child);
@@ -155,25 +133,16 @@ impl Cursor {
             let rest = &target[d..];
             if is_leaf(child) {
                 // Entries before `rest` (or at it, when inclusive) are to come.
-                let base = self.key.len();
-                let mut suffix = Vec::new();
-                let mut left = 0u16;
-                for e in Reader::new(t.bucket(child)) {
-                    suffix.truncate(e.shared);
-                    suffix.extend_from_slice(e.rest);
-                    let ord = suffix[..].cmp(rest);
-                    if ord.is_gt() || (ord.is_eq() && !inclusive) {
-                        break;
-                    }
-                    left += 1;
-                }
-                if left > 0 {
-                    self.stack.push(Frame::BucketBack {
-                        c: child,
-                        base,
-                        left,
-                    });
-                }
+                let view = View::new(t.bucket(child));
+                let left = match view.search(rest) {
+                    Ok(i) if inclusive => i + 1,
+                    Ok(i) | Err(i) => i,
+                };
+                self.stack.push(Frame::BucketBack {
+                    c: child,
+                    base: self.key.len(),
+                    left: left as u16,
+                });
                 return;
             }
             let n = NodeId::from_child(child);
@@ -204,30 +173,17 @@ impl Cursor {
     pub(super) fn next_forward<V>(&mut self, t: &ArenaArt<V>) -> Option<u32> {
         loop {
             match self.stack.last_mut()? {
-                Frame::Bucket {
-                    c,
-                    base,
-                    next,
-                    pos,
-                    ready,
-                } => {
-                    if *ready != NONE {
-                        return Some(std::mem::replace(ready, NONE));
-                    }
-                    let block = t.bucket(*c);
-                    let count = bucket::count(block);
-                    if usize::from(*next) == count {
+                Frame::Bucket { c, base, next } => {
+                    let view = View::new(t.bucket(*c));
+                    let i = usize::from(*next);
+                    if i == view.len() {
                         self.stack.pop();
                         continue;
                     }
-                    let left = count - usize::from(*next);
-                    let mut r = Reader::at(block, *pos as usize, left);
-                    let e = r.next().expect("an entry");
-                    self.key.truncate(*base + e.shared);
-                    self.key.extend_from_slice(e.rest);
                     *next += 1;
-                    *pos = r.pos() as u32;
-                    return Some(e.value);
+                    self.key.truncate(*base);
+                    bucket::push_suffix(&view, i, &mut self.key);
+                    return Some(view.value(i));
                 }
                 Frame::BucketBack { .. } => unreachable!("a backward frame in a forward cursor"),
                 &mut Frame::Node {
@@ -274,14 +230,10 @@ impl Cursor {
                         continue;
                     }
                     *left -= 1;
-                    // Front coding reads forward: spell entries 0..=left.
-                    let mut value = NONE;
-                    for e in Reader::new(t.bucket(*c)).take(usize::from(*left) + 1) {
-                        self.key.truncate(*base + e.shared);
-                        self.key.extend_from_slice(e.rest);
-                        value = e.value;
-                    }
-                    return Some(value);
+                    let view = View::new(t.bucket(*c));
+                    self.key.truncate(*base);
+                    bucket::push_suffix(&view, usize::from(*left), &mut self.key);
+                    return Some(view.value(usize::from(*left)));
                 }
                 Frame::Bucket { .. } => unreachable!("a forward frame in a backward cursor"),
                 &mut Frame::Node {

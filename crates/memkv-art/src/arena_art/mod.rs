@@ -161,16 +161,13 @@ impl<V> ArenaArt<V> {
 
     /// A new bucket with one entry.
     fn single(&mut self, suffix: &[u8], value: u32) -> Child {
-        let block = bucket::encode([(suffix, value)].into_iter());
+        let block = bucket::single(suffix, value);
         self.new_bucket(&block)
     }
 
     /// The value slot of value bucket `c` (a node's, with its one entry).
     fn value_bucket(&self, c: Child) -> u32 {
-        bucket::Reader::new(self.bucket(c))
-            .next()
-            .expect("one entry")
-            .value
+        bucket::View::new(self.bucket(c)).value(0)
     }
 
     /// Frees bucket `c`'s block (not the values it names).

@@ -3,7 +3,7 @@
 
 use memkv_arena::{BlobRef, Handle};
 
-use super::bucket::{self, Entries, Place};
+use super::bucket::{self, View};
 use super::frag::Frag;
 use super::node::{is_leaf, leaf_index, NodeId, NONE};
 use super::{ArenaArt, Slot};
@@ -22,13 +22,11 @@ impl<V> ArenaArt<V> {
                 return None;
             }
             if is_leaf(child) {
-                let block = self.bucket(child);
-                let place = bucket::locate(block, &key[d..]);
-                let Place::Found { value: v, .. } = place else {
-                    return None;
-                };
-                let len = bucket::encoded_len(block);
-                let left = (bucket::count(block) > 1).then(|| bucket::removed(block, len, &place));
+                let view = View::new(self.bucket(child));
+                let at = view.search(&key[d..]).ok()?;
+                let v = view.value(at);
+                let len = view.encoded_len();
+                let left = (view.len() > 1).then(|| bucket::removed(&view, at));
                 self.buckets.free(BlobRef::from_u32(leaf_index(child)), len);
                 let value = self.values.remove(Handle::from_raw(v));
                 self.len -= 1;
@@ -96,9 +94,9 @@ impl<V> ArenaArt<V> {
         let header = self.nodes.free(n);
         header.prefix().free(&mut self.arena);
         let merged = if is_leaf(c) {
-            let ents = Entries::decode(self.bucket(c)).prepend(&head);
+            let block = bucket::prepended(&View::new(self.bucket(c)), &head);
             self.free_bucket(c);
-            self.new_bucket(&ents.encode())
+            self.new_bucket(&block)
         } else {
             let below = NodeId::from_child(c);
             let old = *self.nodes.header(below).prefix();
