@@ -63,6 +63,17 @@ impl FrozenLayer {
     ///
     /// Unsorted input returns [`Error::OutOfOrder`], a repeated key
     /// [`Error::DuplicateKey`]. For unsorted input use [`FrozenLayer::from_unsorted`].
+    ///
+    /// ```
+    /// use memkv_frozen::FrozenLayer;
+    ///
+    /// let mut data: Vec<(&[u8], u64)> = vec![(b"banana", 2), (b"apple", 1)];
+    /// assert!(FrozenLayer::from_sorted_iter(data.iter().copied()).is_err()); // out of order
+    /// data.sort_by_key(|(k, _)| *k);
+    /// let layer = FrozenLayer::from_sorted_iter(data)?;
+    /// assert_eq!(layer.len(), 2);
+    /// # Ok::<(), memkv_core::Error>(())
+    /// ```
     pub fn from_sorted_iter<I, K>(iter: I) -> Result<FrozenLayer>
     where
         I: IntoIterator<Item = (K, u64)>,
@@ -81,6 +92,16 @@ impl FrozenLayer {
     /// The magic number, version, section lengths, checksum and the structure of
     /// the FST are all checked: bytes that are not an intact layer return an error,
     /// and no bytes can make a later query panic.
+    ///
+    /// ```
+    /// use memkv_frozen::FrozenLayer;
+    ///
+    /// let layer = FrozenLayer::from_sorted_iter([("k", 1)])?;
+    /// let copy = FrozenLayer::from_bytes(layer.as_bytes().to_vec())?;
+    /// assert_eq!(copy.get("k"), Some(1));
+    /// assert!(FrozenLayer::from_bytes(b"not a layer".to_vec()).is_err());
+    /// # Ok::<(), memkv_core::Error>(())
+    /// ```
     pub fn from_bytes(bytes: impl Into<Arc<[u8]>>) -> Result<FrozenLayer> {
         FrozenLayer::from_storage(Storage::Heap(bytes.into()))
     }
@@ -96,6 +117,18 @@ impl FrozenLayer {
     /// about 0.1 s per million keys. Layer files must not be
     /// modified while mapped: replace them by renaming a new file over them (which
     /// is what [`FrozenLayer::write_to`] does).
+    ///
+    /// ```
+    /// use memkv_frozen::FrozenLayer;
+    ///
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let path = dir.path().join("fruit.frz");
+    /// FrozenLayer::from_sorted_iter([("apple", 1), ("pear", 2)])?.write_to(&path)?;
+    /// let layer = FrozenLayer::open(&path)?;
+    /// assert!(layer.is_mapped());
+    /// assert_eq!(layer.get("pear"), Some(2));
+    /// # Ok::<(), memkv_core::Error>(())
+    /// ```
     pub fn open(path: impl AsRef<Path>) -> Result<FrozenLayer> {
         let path = path.as_ref();
         let file = File::open(path).map_err(|e| Error::io_at(path, e))?;
@@ -174,6 +207,15 @@ impl FrozenLayer {
     }
 
     /// The value stored under `key`.
+    ///
+    /// ```
+    /// use memkv_frozen::FrozenLayer;
+    ///
+    /// let layer = FrozenLayer::from_sorted_iter([("apple", 7)])?;
+    /// assert_eq!(layer.get("apple"), Some(7));
+    /// assert_eq!(layer.get(b"apples"), None);
+    /// # Ok::<(), memkv_core::Error>(())
+    /// ```
     #[inline]
     pub fn get(&self, key: impl AsRef<[u8]>) -> Option<u64> {
         let ordinal = self.fst.get(key)?.value();
@@ -197,6 +239,16 @@ impl FrozenLayer {
     }
 
     /// The position of `key` in key order (0 for the smallest key), if present.
+    ///
+    /// ```
+    /// use memkv_frozen::FrozenLayer;
+    ///
+    /// let layer = FrozenLayer::from_sorted_iter([("a", 30), ("b", 10), ("c", 20)])?;
+    /// assert_eq!(layer.rank("c"), Some(2));
+    /// assert_eq!(layer.nth(2), Some((b"c".to_vec(), 20)));
+    /// assert_eq!(layer.rank("bb"), None);
+    /// # Ok::<(), memkv_core::Error>(())
+    /// ```
     pub fn rank(&self, key: impl AsRef<[u8]>) -> Option<u64> {
         Some(self.fst.get(key)?.value())
     }
@@ -218,6 +270,17 @@ impl FrozenLayer {
     }
 
     /// The entry with the largest key that is `<= key`.
+    ///
+    /// ```
+    /// use memkv_frozen::FrozenLayer;
+    ///
+    /// let layer = FrozenLayer::from_sorted_iter([("b", 1), ("d", 2)])?;
+    /// assert_eq!(layer.floor("c"), Some((b"b".to_vec(), 1)));
+    /// assert_eq!(layer.ceiling("c"), Some((b"d".to_vec(), 2)));
+    /// assert_eq!(layer.floor("a"), None);
+    /// assert_eq!(layer.count_below("c"), 1);
+    /// # Ok::<(), memkv_core::Error>(())
+    /// ```
     pub fn floor(&self, key: impl AsRef<[u8]>) -> Option<(Vec<u8>, u64)> {
         let (below, found) = self.position(key.as_ref());
         self.nth((below + u64::from(found)).checked_sub(1)?)
@@ -234,6 +297,15 @@ impl FrozenLayer {
     }
 
     /// The entries with `start <= key < end`, in key order (either direction).
+    ///
+    /// ```
+    /// use memkv_frozen::FrozenLayer;
+    ///
+    /// let layer = FrozenLayer::from_sorted_iter([("apple", 1), ("banana", 2), ("cherry", 3)])?;
+    /// let values: Vec<u64> = layer.range(b"a", b"c").map(|(_, v)| v).collect();
+    /// assert_eq!(values, [1, 2]);
+    /// # Ok::<(), memkv_core::Error>(())
+    /// ```
     pub fn range(&self, start: impl AsRef<[u8]>, end: impl AsRef<[u8]>) -> FrozenRange<'_> {
         self.range_bounds::<(Bound<&[u8]>, Bound<&[u8]>)>((
             Bound::Included(start.as_ref()),
@@ -279,6 +351,16 @@ impl FrozenLayer {
     }
 
     /// The entries whose keys start with `prefix`, in key order (either direction).
+    ///
+    /// ```
+    /// use memkv_frozen::FrozenLayer;
+    ///
+    /// let layer = FrozenLayer::from_sorted_iter([("/usr/bin/perl", 1), ("/usr/bin/python3", 2), ("/usr/lib", 3)])?;
+    /// let keys: Vec<Vec<u8>> = layer.prefix_scan("/usr/bin/").rev().map(|(k, _)| k).collect();
+    /// assert_eq!(keys, [b"/usr/bin/python3".to_vec(), b"/usr/bin/perl".to_vec()]);
+    /// assert_eq!(layer.prefix_scan("/usr/").len(), 3); // counted from ordinals, no walk
+    /// # Ok::<(), memkv_core::Error>(())
+    /// ```
     pub fn prefix_scan(&self, prefix: impl AsRef<[u8]>) -> FrozenRange<'_> {
         self.range_bounds(KeyBounds::prefix(prefix.as_ref()))
     }
@@ -286,6 +368,15 @@ impl FrozenLayer {
     /// Heap bytes owned by the layer: the whole file image for a layer built in
     /// memory or read with `from_bytes`; only bookkeeping for a mapped layer (see
     /// [`FrozenLayer::mapped_bytes`]). Exact, except for allocator rounding.
+    ///
+    /// ```
+    /// use memkv_frozen::FrozenLayer;
+    ///
+    /// let layer = FrozenLayer::from_sorted_iter((0..1000u64).map(|i| (format!("key{i:04}"), i * 7)))?;
+    /// assert!(layer.memory_usage() >= layer.as_bytes().len());
+    /// println!("{:.1} bytes per key", layer.memory_usage() as f64 / layer.len() as f64);
+    /// # Ok::<(), memkv_core::Error>(())
+    /// ```
     pub fn memory_usage(&self) -> usize {
         self.fst.as_inner().storage.heap_bytes()
     }
