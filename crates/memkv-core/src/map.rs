@@ -11,6 +11,25 @@ use crate::KeyBounds;
 /// are yielded as whatever the structure can give cheaply: a borrowed slice or an
 /// owned buffer for keys (see [`OrderedMap::KeyRef`]), a reference or a copy for
 /// values (see [`OrderedMap::ValueRef`]).
+///
+/// Code written against the trait runs on every map of the workspace:
+///
+/// ```
+/// use memkv_core::{OrderedMap, OrderedMapMut, SimpleKV};
+///
+/// /// How many entries sit under each of `dirs`.
+/// fn count_under<M: OrderedMap>(map: &M, dirs: &[&str]) -> Vec<usize> {
+///     dirs.iter().map(|d| map.prefix_scan(d).count()).collect()
+/// }
+///
+/// let mut map: SimpleKV<u64> = SimpleKV::new();
+/// map.insert("/etc/hosts", 1);
+/// map.insert("/usr/bin/env", 2);
+/// map.insert("/usr/bin/ls", 3);
+/// assert_eq!(count_under(&map, &["/etc/", "/usr/bin/", "/var/"]), [1, 2, 0]);
+/// let (last_key, _) = map.iter().next_back().unwrap();
+/// assert_eq!(last_key.as_ref(), b"/usr/bin/ls");
+/// ```
 pub trait OrderedMap {
     /// The stored value type.
     type Value;
