@@ -164,24 +164,23 @@ impl<'a> View<'a> {
         self.recs + self.end(self.count)
     }
 
-    /// Entry `i`'s suffix compared with `t`.
-    fn cmp(&self, i: usize, t: &[u8]) -> std::cmp::Ordering {
-        let p = self.prefix;
-        let k = p.len().min(t.len());
-        match p[..k].cmp(&t[..k]) {
-            std::cmp::Ordering::Equal if t.len() < p.len() => std::cmp::Ordering::Greater,
-            std::cmp::Ordering::Equal => self.rec(i).cmp(&t[k..]),
-            o => o,
-        }
-    }
-
     /// Where suffix `t` is or would go: `Ok(i)` if entry `i` has it, else
     /// `Err(i)` for the position it would take.
     pub(super) fn search(&self, t: &[u8]) -> Result<usize, usize> {
+        let p = self.prefix;
+        let k = p.len().min(t.len());
+        match p[..k].cmp(&t[..k]) {
+            std::cmp::Ordering::Less => return Err(self.count),
+            std::cmp::Ordering::Greater => return Err(0),
+            // `t` ends inside the prefix: before every entry.
+            std::cmp::Ordering::Equal if t.len() < p.len() => return Err(0),
+            std::cmp::Ordering::Equal => {}
+        }
+        let t = &t[k..];
         let (mut lo, mut hi) = (0, self.count);
         while lo < hi {
             let mid = (lo + hi) / 2;
-            match self.cmp(mid, t) {
+            match self.rec(mid).cmp(t) {
                 std::cmp::Ordering::Less => lo = mid + 1,
                 std::cmp::Ordering::Greater => hi = mid,
                 std::cmp::Ordering::Equal => return Ok(mid),
@@ -329,16 +328,25 @@ pub(super) fn inserted(v: &View<'_>, at: usize, t: &[u8], value: u32) -> Vec<u8>
     out.extend_from_slice(&b[v.fps..v.fps + at]);
     out.push(fingerprint(t));
     out.extend_from_slice(&b[v.fps + at..v.ends]);
-    for j in 0..=n + 1 {
-        let e = if j <= at {
-            v.end(j) + j * delta
-        } else {
-            v.end(j - 1) + (j - 1) * delta + new_rec
-        };
-        if wide {
-            out.extend_from_slice(&(e as u32).to_le_bytes());
-        } else {
+    if delta == 0 && !wide && !v.wide {
+        // The common case: the `end` table in two runs, the second shifted.
+        out.extend_from_slice(&b[v.ends..v.ends + 2 * (at + 1)]);
+        for pair in b[v.ends + 2 * at..v.recs].chunks_exact(2) {
+            let e = usize::from(u16::from_le_bytes([pair[0], pair[1]])) + new_rec;
             out.extend_from_slice(&(e as u16).to_le_bytes());
+        }
+    } else {
+        for j in 0..=n + 1 {
+            let e = if j <= at {
+                v.end(j) + j * delta
+            } else {
+                v.end(j - 1) + (j - 1) * delta + new_rec
+            };
+            if wide {
+                out.extend_from_slice(&(e as u32).to_le_bytes());
+            } else {
+                out.extend_from_slice(&(e as u16).to_le_bytes());
+            }
         }
     }
     let push_old = |out: &mut Vec<u8>, range: std::ops::Range<usize>| {

@@ -5,7 +5,7 @@ use memkv_arena::{BlobRef, Handle};
 
 use super::bucket::{self, View, BUCKET_MAX};
 use super::frag::Frag;
-use super::node::{is_leaf, leaf_index, Child, NodeId, NONE};
+use super::node::{is_leaf, leaf_index, Child, NodeId, Step, NONE};
 use super::{lcp, ArenaArt, Slot};
 
 /// Arena compaction runs during inserts once dead bytes exceed this fraction
@@ -39,6 +39,18 @@ impl<V> ArenaArt<V> {
         let mut slot = Slot::Root;
         let mut child = self.root;
         let mut d = 0;
+        // Down to the bucket as a lookup goes, one dispatch per level; a node
+        // that needs changing is handled below.
+        while child != NONE && !is_leaf(child) {
+            match self.nodes.step(child, &self.arena, key, d) {
+                Step::Descend(c, next) => {
+                    slot = Slot::Child(NodeId::from_child(child), key[next - 1]);
+                    child = c;
+                    d = next;
+                }
+                Step::Ends(_) | Step::Miss => break,
+            }
+        }
         loop {
             if child == NONE {
                 // Only the root slot can be empty.
