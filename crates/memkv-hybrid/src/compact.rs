@@ -52,12 +52,13 @@ pub(crate) struct Worker {
 
 impl<V: Clone> State<V> {
     /// Moves the delta, unless it is empty, into a new version as its newest layer,
-    /// and returns the version it replaces.
-    pub(crate) fn freeze(&mut self) -> Option<Arc<Version<V>>> {
+    /// puts `fresh` (an empty delta made before the lock was taken) in its place, and
+    /// returns the version it replaces.
+    pub(crate) fn freeze(&mut self, fresh: &mut Option<Delta<V>>) -> Option<Arc<Version<V>>> {
         if self.active.is_empty() {
             return None;
         }
-        let fresh = Delta::new(self.delta_keys);
+        let fresh = fresh.take().unwrap_or_else(|| Delta::new(1));
         let delta = Arc::new(mem::replace(&mut self.active, fresh));
         let mut layers = Vec::with_capacity(self.version.layers.len() + 1);
         layers.push(Layer::Delta(delta));
@@ -75,11 +76,17 @@ impl<V: Clone + Send + Sync + 'static> Shared<V> {
         Arc::clone(&sync::read(&self.state).version)
     }
 
+    /// An empty delta for this store.
+    pub(crate) fn new_delta(&self) -> Delta<V> {
+        Delta::new(self.delta_keys)
+    }
+
     /// Freezes the delta (see [`State::freeze`]).
     pub(crate) fn freeze(&self) {
+        let mut fresh = Some(self.new_delta());
         // The replaced version's layers all live on in the new one: dropping it frees
         // only its list.
-        let replaced = sync::write(&self.state).freeze();
+        let replaced = sync::write(&self.state).freeze(&mut fresh);
         drop(replaced);
     }
 
@@ -272,8 +279,12 @@ pub(crate) enum AfterWrite {
 impl<V: Clone + Send + Sync + 'static> HybridStore<V> {
     /// What a writer must do once it has written, given the state it wrote in (whose
     /// lock it still holds): freezes the delta if it is full and nothing waits to be
-    /// flushed.
-    pub(crate) fn after_write_locked(&self, st: &mut State<V>) -> AfterWrite {
+    /// flushed, replacing it by `fresh` when the writer made one.
+    pub(crate) fn after_write_locked(
+        &self,
+        st: &mut State<V>,
+        fresh: &mut Option<Delta<V>>,
+    ) -> AfterWrite {
         let config = &self.shared.config;
         let bytes = st.active.map_bytes();
         if bytes < config.flush_threshold {
@@ -281,8 +292,14 @@ impl<V: Clone + Send + Sync + 'static> HybridStore<V> {
         } else if !config.background {
             AfterWrite::Inline
         } else if !st.version.has_delta() {
+            if fresh.is_none() {
+                // The write that fills the delta comes without a fresh one (it was
+                // not full when the writer looked): the next write brings one, so
+                // that no allocation happens under the lock.
+                return AfterWrite::Nothing;
+            }
             // The replaced version's layers all live on in the new one.
-            drop(st.freeze());
+            drop(st.freeze(fresh));
             AfterWrite::Frozen
         } else if bytes >= config.flush_threshold.saturating_mul(config.stall_factor) {
             AfterWrite::Stall

@@ -13,16 +13,18 @@ const BITS_PER_KEY: usize = 10;
 const PROBES: u64 = 7;
 /// Bits per block.
 const BLOCK_BITS: u64 = 512;
-
-/// One cache line of filter bits.
-#[derive(Clone, Copy, Debug)]
-#[repr(align(64))]
-struct Block([u64; 8]);
+/// Words per block.
+const BLOCK_WORDS: usize = 8;
 
 /// A blocked Bloom filter over byte-string keys.
+///
+/// The words are a plain `Vec<u64>`, so a new filter is one zeroed allocation (the
+/// allocator hands out zeroed pages without writing them); blocks start at multiples
+/// of 64 bytes from the start of the allocation, which the allocator aligns to a page
+/// for any filter large enough to matter.
 #[derive(Debug)]
 pub(crate) struct KeyFilter {
-    blocks: Vec<Block>,
+    words: Vec<u64>,
 }
 
 impl KeyFilter {
@@ -30,7 +32,7 @@ impl KeyFilter {
     pub(crate) fn with_capacity(expected: usize) -> KeyFilter {
         let bits = expected.max(1).saturating_mul(BITS_PER_KEY);
         KeyFilter {
-            blocks: vec![Block([0; 8]); bits.div_ceil(BLOCK_BITS as usize)],
+            words: vec![0; bits.div_ceil(BLOCK_BITS as usize) * BLOCK_WORDS],
         }
     }
 
@@ -39,7 +41,8 @@ impl KeyFilter {
     /// the other.
     fn probes(&self, hash: KeyHash) -> (usize, impl Iterator<Item = (usize, u64)>) {
         let KeyHash(h1, h2) = hash;
-        let block = (h1 % self.blocks.len() as u64) as usize;
+        let blocks = (self.words.len() / BLOCK_WORDS) as u64;
+        let block = (h1 % blocks) as usize * BLOCK_WORDS;
         let probes = (0..PROBES).map(move |i| {
             let bit = (h2 >> 32).wrapping_add(i.wrapping_mul(h2)) % BLOCK_BITS;
             ((bit / 64) as usize, 1u64 << (bit % 64))
@@ -55,7 +58,7 @@ impl KeyFilter {
     /// Records the key hashed to `hash`.
     pub(crate) fn insert_hashed(&mut self, hash: KeyHash) {
         let (block, probes) = self.probes(hash);
-        let words = &mut self.blocks[block].0;
+        let words = &mut self.words[block..block + BLOCK_WORDS];
         for (word, mask) in probes {
             words[word] |= mask;
         }
@@ -69,13 +72,13 @@ impl KeyFilter {
     /// `false` only if no key hashed to `hash` was inserted.
     pub(crate) fn may_contain_hashed(&self, hash: KeyHash) -> bool {
         let (block, mut probes) = self.probes(hash);
-        let words = &self.blocks[block].0;
+        let words = &self.words[block..block + BLOCK_WORDS];
         probes.all(|(word, mask)| words[word] & mask != 0)
     }
 
     /// Heap bytes of the bit array.
     pub(crate) fn memory_usage(&self) -> usize {
-        self.blocks.capacity() * std::mem::size_of::<Block>()
+        self.words.capacity() * 8
     }
 }
 

@@ -210,9 +210,10 @@ impl HybridStore<u64> {
         // Turn the deltas into a segment, so the saved version is segments only.
         let shared = &self.shared;
         let _only_one = sync::lock(&shared.compaction);
+        let mut fresh = Some(shared.new_delta());
         let (snapshot, len) = {
             let mut st = sync::write(&shared.state);
-            drop(st.freeze());
+            drop(st.freeze(&mut fresh));
             (Arc::clone(&st.version), st.len)
         };
         // Without the compaction lock nobody flushes, and with it held between

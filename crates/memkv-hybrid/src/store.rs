@@ -24,8 +24,6 @@ pub(crate) struct State<V> {
     pub(crate) version: Arc<Version<V>>,
     /// Live keys, kept exact by the writers.
     pub(crate) len: usize,
-    /// The number of keys a delta's filter is sized for.
-    pub(crate) delta_keys: usize,
 }
 
 /// Everything the store's handle and its background thread share.
@@ -42,6 +40,8 @@ pub(crate) struct Shared<V> {
     /// Wakes writers held back by a full delta.
     pub(crate) frozen: Condvar,
     pub(crate) config: HybridConfig,
+    /// The number of keys a delta's filter is sized for.
+    pub(crate) delta_keys: usize,
 }
 
 /// An ordered map from byte strings to `V` made of a small mutable delta over a stack
@@ -162,8 +162,8 @@ impl<V: Clone + Send + Sync + 'static> HybridStore<V> {
                     active: Delta::new(delta_keys),
                     version: Arc::new(version),
                     len,
-                    delta_keys,
                 }),
+                delta_keys,
                 compaction: Mutex::new(()),
                 graveyard: Mutex::new(Vec::new()),
                 worker: Mutex::new(Worker::default()),
@@ -211,7 +211,14 @@ impl<V: Clone + Send + Sync + 'static> HybridStore<V> {
         // readers are not held up by it; the answer is reused if the version is still
         // the same once the lock is held (it is, unless a flush froze the delta).
         let hash = KeyHash::of(key);
-        let seen = Arc::clone(&sync::read(&self.shared.state).version);
+        let (seen, full) = {
+            let st = sync::read(&self.shared.state);
+            let full = st.active.map_bytes() >= self.shared.config.flush_threshold
+                && !st.version.has_delta();
+            (Arc::clone(&st.version), full)
+        };
+        // The delta that replaces a full one is made here, with no lock held.
+        let mut fresh = full.then(|| self.shared.new_delta());
         let below = seen.get(key, hash);
         let mut st = sync::write(&self.shared.state);
         let below = if Arc::ptr_eq(&seen, &st.version) {
@@ -237,8 +244,9 @@ impl<V: Clone + Send + Sync + 'static> HybridStore<V> {
             (true, true) => st.len -= 1,
             _ => {}
         }
-        let action = self.after_write_locked(&mut st);
+        let action = self.after_write_locked(&mut st, &mut fresh);
         drop(st);
+        drop(fresh);
         self.after_write(action);
         old
     }
