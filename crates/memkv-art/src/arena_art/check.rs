@@ -50,7 +50,7 @@ pub struct ArenaArtStats {
     pub arena_live: usize,
     /// Dead arena bytes awaiting compaction.
     pub arena_dead: usize,
-    /// Vacant slab slots awaiting reuse (nodes and leaves).
+    /// Vacant slab slots awaiting reuse (nodes and values).
     pub free_slots: usize,
     /// Sum over all entries of the inner nodes a lookup visits to reach their
     /// bucket (divide by `len` for the average lookup depth).
@@ -132,7 +132,7 @@ impl fmt::Display for ArenaArtStats {
 }
 
 impl<V> ArenaArt<V> {
-    /// The memory breakdown by node type, leaves, values and key bytes (a full
+    /// The memory breakdown by node type, buckets, values and key bytes (a full
     /// traversal of the slabs).
     pub fn stats(&self) -> ArenaArtStats {
         let nodes = &self.nodes;

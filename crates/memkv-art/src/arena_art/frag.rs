@@ -1,12 +1,12 @@
-//! `Frag`: a key fragment (node prefix or leaf suffix) in six bytes.
+//! `Frag`: a key fragment (a node prefix) in six bytes.
 //!
 //! ```text
 //! inline (len <= 5): | b0 b1 b2 b3 b4 | 0x80 | len |   (byte 5 = 0x80 + len)
 //! in the arena:      | DataRef bytes (byte 5 < 0x80) |
 //! ```
 //!
-//! Most suffixes of word-like keys and most prefixes are short, so they live in the
-//! six bytes a `DataRef` would take anyway and cost no arena bytes at all.
+//! Most prefixes are short, so they live in the six bytes a `DataRef` would take
+//! anyway and cost no arena bytes at all.
 
 use memkv_arena::{ByteArena, DataRef};
 

@@ -1,7 +1,7 @@
 //! The five inner-node layouts, the 4-byte child encoding and the node slabs.
 //!
 //! ```text
-//! Child (u32): 1 | leaf index (31 bits)              a leaf: suffix + value slots
+//! Child (u32): 1 | bucket ref (31 bits)              a leaf bucket (BlobRef)
 //!              0 | kind (3 bits) | index (28 bits)   an inner node in slab `kind`
 //!              0xFFFF_FFFF                           no child
 //! Header (8 bytes): prefix Frag (6) | prefix length (1) | count + has_value (1)
@@ -47,7 +47,7 @@ pub(super) fn is_leaf(c: Child) -> bool {
     c != NONE && c & LEAF_BIT != 0
 }
 
-/// The leaf index of leaf child `c`.
+/// The bucket ref (as a `u32`) of leaf child `c`.
 #[inline]
 pub(super) fn leaf_index(c: Child) -> u32 {
     debug_assert!(is_leaf(c));
@@ -56,7 +56,7 @@ pub(super) fn leaf_index(c: Child) -> u32 {
 
 /// The child naming leaf `i`.
 pub(super) fn leaf_child(i: u32) -> Child {
-    assert!(i < MAX_LEAVES, "ArenaArt: more than {MAX_LEAVES} leaves");
+    assert!(i < MAX_LEAVES, "ArenaArt: bucket ref {i} out of range");
     i | LEAF_BIT
 }
 
