@@ -230,6 +230,23 @@ impl BlobArena {
         self.free[class].push(r.0);
     }
 
+    /// Replaces block `r`, allocated with `old_len` bytes of data, by `data`:
+    /// in place when both lengths fall in the same size class (no allocation, and
+    /// the block's cache lines are likely still warm), else in a new block, the
+    /// old one going on its free list. Returns the block's reference.
+    pub fn replace(&mut self, r: BlobRef, old_len: usize, data: &[u8]) -> BlobRef {
+        if old_len <= DEDICATED
+            && data.len() <= DEDICATED
+            && class_of(old_len) == class_of(data.len())
+        {
+            let start = r.offset();
+            self.chunks[r.chunk()][start..start + data.len()].copy_from_slice(data);
+            return r;
+        }
+        self.free(r, old_len);
+        self.alloc(data)
+    }
+
     /// Live blocks.
     pub fn blocks(&self) -> usize {
         self.blocks

@@ -11,6 +11,8 @@
 //! - [`ByteArena`]: variable-length byte strings (prefixes, key suffixes) packed
 //!   back to back in large chunks, named by 6-byte [`DataRef`]s that reach past
 //!   4 GiB (2^23 chunks of up to 16 MiB, and items of any length);
+//! - [`Pool<T>`]: a `Slab` for `Copy` values (the trees' nodes) whose slots are
+//!   always initialized, so reading one by handle needs no occupancy check;
 //! - [`BlobArena`]: blocks rewritten as a whole (the trees' leaf buckets) in size
 //!   classes with a free list per class, named by 4-byte [`BlobRef`]s, so
 //!   rewrites reuse space instead of leaving dead bytes.
@@ -33,6 +35,7 @@
 mod blob_arena;
 mod byte_arena;
 mod data_ref;
+mod pool;
 #[allow(unsafe_code)]
 mod prefetch;
 #[allow(unsafe_code)]
@@ -41,5 +44,6 @@ mod slab;
 pub use blob_arena::{BlobArena, BlobRef, BLOB_CHUNK};
 pub use byte_arena::{ByteArena, Relocator, CHUNK_SIZE};
 pub use data_ref::DataRef;
+pub use pool::Pool;
 pub use prefetch::prefetch;
 pub use slab::{Handle, Slab};

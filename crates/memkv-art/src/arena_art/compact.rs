@@ -2,7 +2,7 @@
 
 use std::ops::Bound;
 
-use memkv_arena::{Handle, Relocator, Slab};
+use memkv_arena::{Handle, Pool, Relocator};
 
 use super::frag::Frag;
 use super::iter::Cursor;
@@ -14,8 +14,8 @@ fn relocate(f: &mut Frag, reloc: &mut Relocator<'_>) {
     }
 }
 
-fn relocate_all<T>(
-    slab: &mut Slab<T>,
+fn relocate_all<T: Copy>(
+    slab: &mut Pool<T>,
     reloc: &mut Relocator<'_>,
     frag: impl Fn(&mut T) -> &mut Frag,
 ) {

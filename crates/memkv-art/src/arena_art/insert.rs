@@ -5,7 +5,7 @@ use memkv_arena::{BlobRef, Handle};
 
 use super::bucket::{self, View, BUCKET_MAX};
 use super::frag::Frag;
-use super::node::{is_leaf, leaf_index, Child, NodeId, Step, NONE};
+use super::node::{is_leaf, leaf_child, leaf_index, Child, NodeId, Step, NONE};
 use super::{lcp, ArenaArt, Slot};
 
 /// Arena compaction runs during inserts once dead bytes exceed this fraction
@@ -126,10 +126,16 @@ impl<V> ArenaArt<V> {
         let len = view.encoded_len();
         let new = if view.len() < BUCKET_MAX {
             let new = bucket::inserted(&view, at, rest, v);
-            self.buckets.free(BlobRef::from_u32(leaf_index(c)), len);
-            self.new_bucket(&new)
+            let r = self
+                .buckets
+                .replace(BlobRef::from_u32(leaf_index(c)), len, &new);
+            let new = leaf_child(r.to_u32());
+            if new == c {
+                return None;
+            }
+            new
         } else {
-            let mut whole = Vec::new();
+            let mut whole = Vec::with_capacity(len + view.len() * view.prefix().len() + rest.len());
             let mut spans = Vec::with_capacity(view.len() + 1);
             for i in 0..view.len() {
                 let start = whole.len();

@@ -26,7 +26,7 @@
 //! to Node16 at 12 children, Node256 to Node48 at 37, so an insert-remove pair at
 //! a boundary does not reallocate every time.
 
-use memkv_arena::{ByteArena, Handle, Slab};
+use memkv_arena::{ByteArena, Handle, Pool};
 
 use super::frag::{Frag, INLINE};
 use crate::node_search::{find_byte, find_byte16, lower_bound, lower_bound16};
@@ -212,7 +212,7 @@ fn plen_of(len: usize) -> u8 {
 }
 
 /// Up to `N` entries with sorted keys; the value, if any, in `children[N - 1]`.
-#[derive(Clone, Debug)]
+#[derive(Clone, Copy, Debug)]
 pub(super) struct Small<const N: usize> {
     pub(super) h: Header,
     keys: [u8; N],
@@ -220,7 +220,7 @@ pub(super) struct Small<const N: usize> {
 }
 
 /// Up to 48 children, addressed through a 256-entry index.
-#[derive(Clone, Debug)]
+#[derive(Clone, Copy, Debug)]
 pub(super) struct Node48 {
     pub(super) h: Header,
     value: Child,
@@ -229,7 +229,7 @@ pub(super) struct Node48 {
 }
 
 /// Up to 256 children, addressed directly.
-#[derive(Clone, Debug)]
+#[derive(Clone, Copy, Debug)]
 pub(super) struct Node256 {
     pub(super) h: Header,
     value: Child,
@@ -329,12 +329,12 @@ struct Entries {
 /// The node slabs, one per size class.
 #[derive(Default, Clone, Debug)]
 pub(super) struct Nodes {
-    pub(super) n2: Slab<Small<2>>,
-    pub(super) n4: Slab<Small<4>>,
-    pub(super) n8: Slab<Small<8>>,
-    pub(super) n16: Slab<Small<16>>,
-    pub(super) n48: Slab<Node48>,
-    pub(super) n256: Slab<Node256>,
+    pub(super) n2: Pool<Small<2>>,
+    pub(super) n4: Pool<Small<4>>,
+    pub(super) n8: Pool<Small<8>>,
+    pub(super) n16: Pool<Small<16>>,
+    pub(super) n48: Pool<Node48>,
+    pub(super) n256: Pool<Node256>,
 }
 
 #[inline(always)]
@@ -743,6 +743,17 @@ impl Nodes {
 
     /// Checks the layout rules of node `n` that do not need the rest of the tree.
     pub(super) fn check_node(&self, n: NodeId) -> Result<(), String> {
+        let live = match n.kind {
+            Kind::N2 => self.n2.contains(h(n.index)),
+            Kind::N4 => self.n4.contains(h(n.index)),
+            Kind::N8 => self.n8.contains(h(n.index)),
+            Kind::N16 => self.n16.contains(h(n.index)),
+            Kind::N48 => self.n48.contains(h(n.index)),
+            Kind::N256 => self.n256.contains(h(n.index)),
+        };
+        if !live {
+            return Err(format!("{n:?} is reachable but vacant"));
+        }
         let count = self.child_count(n);
         let entries = count + usize::from(self.value(n) != NONE);
         let (min, max, what) = match n.kind {
