@@ -36,21 +36,27 @@ impl<V> ArenaArt<V> {
     }
 
     fn insert_inner(&mut self, key: &[u8], value: V) -> Option<V> {
-        let mut slot = Slot::Root;
         let mut child = self.root;
         let mut d = 0;
         // Down to the bucket as a lookup goes, one dispatch per level; a node
-        // that needs changing is handled below.
+        // that needs changing is handled below. `parent` is the node holding
+        // `child` (NONE: the root slot), under byte `key[d - 1]`.
+        let mut parent = NONE;
         while child != NONE && !is_leaf(child) {
             match self.nodes.step(child, &self.arena, key, d) {
                 Step::Descend(c, next) => {
-                    slot = Slot::Child(NodeId::from_child(child), key[next - 1]);
+                    parent = child;
                     child = c;
                     d = next;
                 }
                 Step::Ends(_) | Step::Miss => break,
             }
         }
+        let mut slot = if parent == NONE {
+            Slot::Root
+        } else {
+            Slot::Child(NodeId::from_child(parent), key[d - 1])
+        };
         loop {
             if child == NONE {
                 // Only the root slot can be empty.
