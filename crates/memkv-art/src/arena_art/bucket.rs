@@ -358,9 +358,11 @@ pub(super) fn inserted(v: &View<'_>, at: usize, t: &[u8], value: u32) -> Vec<u8>
     if delta == 0 && !wide && !v.wide {
         // The common case: the `end` table in two runs, the second shifted.
         out.extend_from_slice(&b[v.ends..v.ends + 2 * (at + 1)]);
-        for pair in b[v.ends + 2 * at..v.recs].chunks_exact(2) {
-            let e = usize::from(u16::from_le_bytes([pair[0], pair[1]])) + new_rec;
-            out.extend_from_slice(&(e as u16).to_le_bytes());
+        let from = out.len();
+        out.extend_from_slice(&b[v.ends + 2 * at..v.recs]);
+        for pair in out[from..].chunks_exact_mut(2) {
+            let e = u16::from_le_bytes([pair[0], pair[1]]) + new_rec as u16;
+            pair.copy_from_slice(&e.to_le_bytes());
         }
     } else {
         for j in 0..=n + 1 {

@@ -168,15 +168,14 @@ impl<V> ArenaArt<V> {
         }
         let first = ents[0].0;
         let c = lcp(first, ents[ents.len() - 1].0);
-        let prefix = Frag::new(&mut self.arena, &[&first[..c]]);
-        let mut n = self.nodes.new_node2(prefix, c);
         let mut i = 0;
+        let mut value = NONE;
         if first.len() == c {
-            let leaf = self.single(b"", ents[0].1);
-            n = self.nodes.set_value(n, leaf);
+            value = self.single(b"", ents[0].1);
             i = 1;
         }
         let mut group = Vec::with_capacity(BUCKET_MAX);
+        let mut children = Vec::new();
         while i < ents.len() {
             let b = ents[i].0[c];
             group.clear();
@@ -184,10 +183,10 @@ impl<V> ArenaArt<V> {
                 group.push((&ents[i].0[c + 1..], ents[i].1));
                 i += 1;
             }
-            let sub = self.build(&group);
-            n = self.nodes.add_child(n, b, sub);
+            children.push((b, self.build(&group)));
         }
-        n.child()
+        let prefix = Frag::new(&mut self.arena, &[&first[..c]]);
+        self.nodes.new_node(prefix, c, value, &children).child()
     }
 
     /// Splits node `n`'s prefix after its first `m` bytes (which `rest` shares) by

@@ -420,6 +420,39 @@ impl Nodes {
         }
     }
 
+    /// A new node of the smallest kind that holds `children` (in key order) and
+    /// `value` (or `NONE`), with `prefix` of `len` bytes: one allocation, where
+    /// adding the children one by one would grow the node class by class.
+    pub(super) fn new_node(
+        &mut self,
+        prefix: Frag,
+        len: usize,
+        value: Child,
+        children: &[(u8, Child)],
+    ) -> NodeId {
+        let mut e = Entries {
+            h: Header::new(prefix, len),
+            value,
+            keys: [0; 256],
+            children: [NONE; 256],
+            count: children.len(),
+        };
+        for (i, &(b, c)) in children.iter().enumerate() {
+            e.keys[i] = b;
+            e.children[i] = c;
+        }
+        let entries = children.len() + usize::from(value != NONE);
+        let kind = match entries {
+            0..=2 => Kind::N2,
+            3..=4 => Kind::N4,
+            5..=8 => Kind::N8,
+            9..=16 => Kind::N16,
+            _ if children.len() <= 48 => Kind::N48,
+            _ => Kind::N256,
+        };
+        self.build(kind, &e)
+    }
+
     pub(super) fn header(&self, n: NodeId) -> &Header {
         with_node!(self, n, x => &x.h, x => &x.h, x => &x.h)
     }
