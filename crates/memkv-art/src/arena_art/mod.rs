@@ -3,12 +3,12 @@
 //!
 //! Layout (see `docs/ARENA-ART.md` for where the bytes go on real data):
 //!
-//! - inner nodes in six [`Slab`]s, one per size class (module `node`), named by
-//!   4-byte children;
-//! - a leaf is a *bucket* (module `bucket`): up to 16 entries in one sorted,
-//!   front-coded block of a [`BlobArena`], each entry the key suffix the path
-//!   above has not spelled and the slot of its value; the child names the block
-//!   directly;
+//! - inner nodes in six [`memkv_arena::Pool`]s, one per size class (module
+//!   `node`), named by 4-byte children;
+//! - a leaf is a *bucket* (module `bucket`): up to 32 entries in one sorted block
+//!   of a [`BlobArena`] (a shared prefix, a fingerprint and a value slot per
+//!   entry, then each entry's own bytes: the key suffix the path above has not
+//!   spelled); the child names the block directly;
 //! - values in a `Slab<V>`, so they sit back to back without padding;
 //! - node prefixes longer than 5 bytes live in a [`ByteArena`];
 //! - the key that ends exactly at an inner node is stored as that node's `value`

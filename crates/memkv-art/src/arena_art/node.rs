@@ -1,8 +1,8 @@
-//! The five inner-node layouts, the 4-byte child encoding and the node slabs.
+//! The six inner-node layouts, the 4-byte child encoding and the node pools.
 //!
 //! ```text
 //! Child (u32): 1 | bucket ref (31 bits)              a leaf bucket (BlobRef)
-//!              0 | kind (3 bits) | index (28 bits)   an inner node in slab `kind`
+//!              0 | kind (3 bits) | index (28 bits)   an inner node in pool `kind`
 //!              0xFFFF_FFFF                           no child
 //! Header (8 bytes): prefix Frag (6) | prefix length (1) | count + has_value (1)
 //! Node2:   header | keys [u8; 2]  | pad 2 | children [u32; 2]      20 bytes
@@ -13,8 +13,8 @@
 //! Node256: header | value | children [u32; 256] | count (u16)     1040 bytes
 //! ```
 //!
-//! The *value* of a node is the leaf of the key that ends exactly there (after its
-//! prefix). The small nodes (Node2/4/16) have no field for it: when `has_value` is
+//! The *value* of a node is the bucket (of one entry) of the key that ends exactly
+//! there (after its prefix). The small nodes (Node2/4/16) have no field for it: when `has_value` is
 //! set, their last child slot holds it and they have room for one child less, which
 //! saves 4 bytes on every node (most have no value). The small nodes keep their
 //! keys sorted ([`crate::node_search`] searches them); Node48 and Node256 index by
