@@ -10,8 +10,8 @@
 //! | type | strings (prefixes, key suffixes) | leaves |
 //! |---|---|---|
 //! | [`AdaptiveRadixTree`] | owned: up to 22 bytes inline, else a `Box<[u8]>` | one `Box` each |
-//! | [`CompactArt`] | in one `ByteArena`, 7-byte handles | one `Box` each |
-//! | [`UltraCompactArt`] | in one `ByteArena`, 7-byte handles | inline in the 16-byte child slot |
+//! | [`CompactArt`] | in one `ByteArena`, 8-byte handles | one `Box` each |
+//! | [`UltraCompactArt`] | in one `ByteArena`, 8-byte handles | inline in the 16-byte child slot |
 //!
 //! Everything else (search, growth and shrink policy, splits, iteration, the
 //! invariant checker) is shared. `docs/ART-VARIANTS.md` has the measured cost of

@@ -5,7 +5,7 @@
 //!
 //! - **where byte strings live** ([`Strings`]): prefixes and leaf suffixes owned
 //!   by their 24-byte handle, inline or in a `Box<[u8]>` ([`OwnedStrings`]), or as
-//!   7-byte [`ArenaStr`] handles into one shared [`ByteArena`] ([`ArenaStrings`]);
+//!   8-byte [`ArenaStr`] handles into one shared [`ByteArena`] ([`ArenaStrings`]);
 //! - **where leaves live** ([`Leaves`]): each in its own `Box` ([`BoxedLeaves`]),
 //!   or inline in the parent's 16-byte child slot ([`InlineLeaves`]).
 
@@ -33,6 +33,11 @@ pub(crate) trait Strings: 'static {
         let p = Self::get(store, s);
         rest.starts_with(p).then_some(p.len())
     }
+    /// The length of `s` when its bytes live outside the handle (a dependent cache
+    /// miss away) and the handle knows how many there are; `None` otherwise.
+    fn remote_len(s: &Self::Str) -> Option<usize>;
+    /// Starts loading the bytes of `s` into the cache, if they live elsewhere.
+    fn prefetch(store: &Self::Store, s: &Self::Str);
     /// Releases `s`.
     fn free(store: &mut Self::Store, s: Self::Str);
     /// Heap bytes owned by the handle itself (not by the store).
@@ -128,6 +133,19 @@ impl Strings for OwnedStrings {
             }
         }
     }
+    #[inline(always)]
+    fn remote_len(s: &OwnedStr) -> Option<usize> {
+        match s {
+            OwnedStr::Inline { .. } => None,
+            OwnedStr::Heap(b) => Some(b.len()),
+        }
+    }
+    #[inline(always)]
+    fn prefetch(_: &(), s: &OwnedStr) {
+        if let OwnedStr::Heap(b) = s {
+            memkv_arena::prefetch(b.as_ptr());
+        }
+    }
     fn free(_: &mut (), s: OwnedStr) {
         drop(s);
     }
@@ -151,7 +169,7 @@ impl Strings for OwnedStrings {
 /// The tag byte of an [`ArenaStr`]: an inline length or "a [`DataRef`]".
 ///
 /// An enum rather than a `u8` so that the 249 values it never takes are a niche:
-/// `Child` uses one of them for its tag, which keeps an inline leaf (7-byte string +
+/// `Child` uses one of them for its tag, which keeps an inline leaf (8-byte string +
 /// `u64` value) and the child enum at 16 bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(u8)]
@@ -176,18 +194,24 @@ const INLINE: [Kind; 7] = [
     Kind::Inline6,
 ];
 
-/// A packed 7-byte string handle: up to 6 bytes stored inline, longer strings as a
-/// 6-byte [`DataRef`] into the tree's [`ByteArena`].
+/// A packed 8-byte string handle: up to 6 bytes stored inline, longer strings as a
+/// 6-byte [`DataRef`] into the tree's [`ByteArena`] plus their length (255 standing
+/// for "255 or more").
 ///
 /// Short strings are common (most node prefixes and many leaf suffixes are a few
-/// bytes), so inlining them saves the arena's length header and the lookup.
+/// bytes), so inlining them saves the arena's length header and the lookup. The
+/// length byte lets a lookup step past an arena prefix before its bytes arrive; it
+/// costs nothing, because the handle sits next to a pointer or a `u64` in every node
+/// and leaf, where its eighth byte was padding.
 #[derive(Debug)]
 pub(crate) struct ArenaStr {
     data: [u8; 6],
     kind: Kind,
+    /// The length of an arena string, saturated at `u8::MAX`; 0 for inline ones.
+    remote_len: u8,
 }
 
-/// Byte strings in one shared [`ByteArena`], named by 7-byte [`ArenaStr`] handles:
+/// Byte strings in one shared [`ByteArena`], named by 8-byte [`ArenaStr`] handles:
 /// no allocation per key, no allocator rounding, no 16-byte fat pointers.
 #[derive(Debug)]
 pub(crate) struct ArenaStrings;
@@ -200,6 +224,7 @@ impl Strings for ArenaStrings {
         ArenaStr {
             data: [0; 6],
             kind: Kind::Inline0,
+            remote_len: 0,
         }
     }
     fn alloc(store: &mut ByteArena, parts: &[&[u8]]) -> ArenaStr {
@@ -214,12 +239,24 @@ impl Strings for ArenaStrings {
             ArenaStr {
                 data,
                 kind: INLINE[len],
+                remote_len: 0,
             }
         } else {
             ArenaStr {
                 data: store.alloc_parts(parts).to_bytes(),
                 kind: Kind::Ref,
+                remote_len: u8::try_from(len).unwrap_or(u8::MAX),
             }
+        }
+    }
+    #[inline(always)]
+    fn remote_len(s: &ArenaStr) -> Option<usize> {
+        (s.kind == Kind::Ref && s.remote_len < u8::MAX).then_some(usize::from(s.remote_len))
+    }
+    #[inline(always)]
+    fn prefetch(store: &ByteArena, s: &ArenaStr) {
+        if s.kind == Kind::Ref {
+            store.prefetch(data_ref(s));
         }
     }
     #[inline]

@@ -16,7 +16,7 @@ use super::tree::RawArt;
 
 // The node enum (a child slot) of UltraCompactArt stays within 56 bytes for any
 // value of up to 40 bytes, because all node arrays are boxed; for `u64` values the
-// inline leaf (7-byte string handle + value) and the tag share 16 bytes.
+// inline leaf (8-byte string handle + value) and the tag share 16 bytes.
 const _: () = assert!(size_of::<Child<u64, ArenaInline>>() <= 56);
 const _: () = assert!(size_of::<Child<[u64; 5], ArenaInline>>() <= 56);
 const _: () = assert!(size_of::<Child<u64, ArenaInline>>() == 16);
@@ -243,7 +243,7 @@ boxed_variant! {
 boxed_variant! {
     /// The classic tree with all key bytes (prefixes and leaf suffixes) moved into
     /// one `ByteArena`: no allocation per string, no allocator rounding per string,
-    /// and 7-byte handles (strings of up to 6 bytes stored inline in the handle)
+    /// and 8-byte handles (strings of up to 6 bytes stored inline in the handle)
     /// instead of 24-byte owned strings, which halves the leaf box to 16 bytes.
     ///
     /// Removed keys leave dead bytes in the arena (there is no `compact` here;
