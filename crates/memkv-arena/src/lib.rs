@@ -2,7 +2,7 @@
 //!
 //! A radix tree over hundreds of millions of keys cannot afford a heap allocation
 //! and an 8-byte pointer per node, nor a `Vec<u8>` per key fragment. This crate
-//! gives the trees two stores that replace both:
+//! gives the trees four stores that replace both:
 //!
 //! - [`Slab<T>`]: values of one type (one node size class, or the values of the
 //!   map) in fixed-size chunks, named by 4-byte [`Handle<T>`]s, with a free list so
@@ -17,7 +17,7 @@
 //!   classes with a free list per class, named by 4-byte [`BlobRef`]s, so
 //!   rewrites reuse space instead of leaving dead bytes.
 //!
-//! Both grow in chunks rather than by doubling one buffer, so a large store never
+//! All four grow in chunks rather than by doubling one buffer, so a large store never
 //! holds twice its size during a reallocation and wastes at most one chunk.
 //! Freed bytes in the `ByteArena` are reclaimed by [`ByteArena::compact`], which
 //! rewrites the live items into fresh chunks.
