@@ -114,9 +114,8 @@ impl<'a, V, P: Policy> Cursor<'a, V, P> {
             }
             None
         }, l => {
-            let leaf = P::L::get(l);
-            self.key.extend_from_slice(P::S::get(store, &leaf.suffix));
-            self.offer(&leaf.value, bounds)
+            self.key.extend_from_slice(P::S::get(store, P::L::suffix(l)));
+            self.offer(P::L::value(l), bounds)
         })
     }
 

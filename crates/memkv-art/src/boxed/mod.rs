@@ -10,7 +10,7 @@
 //! | type | strings (prefixes, key suffixes) | leaves |
 //! |---|---|---|
 //! | [`AdaptiveRadixTree`] | owned: up to 22 bytes inline, else a `Box<[u8]>` | one `Box` each |
-//! | [`CompactArt`] | in one `ByteArena`, 8-byte handles | one `Box` each |
+//! | [`CompactArt`] | in one `ByteArena`, 8-byte handles | suffix handle in the child slot, value in a `Box` |
 //! | [`UltraCompactArt`] | in one `ByteArena`, 8-byte handles | inline in the 16-byte child slot |
 //!
 //! Everything else (search, growth and shrink policy, splits, iteration, the

@@ -78,14 +78,14 @@ fn end_child<V, P: Policy>(value: V) -> Child<V, P> {
 
 fn end_value<V, P: Policy>(child: &Child<V, P>) -> &V {
     match child {
-        Child::Leaf(l) => &P::L::get(l).value,
+        Child::Leaf(l) => P::L::value(l),
         _ => unreachable!("an end slot holds a leaf"),
     }
 }
 
 fn end_value_mut<V, P: Policy>(child: &mut Child<V, P>) -> &mut V {
     match child {
-        Child::Leaf(l) => &mut P::L::get_mut(l).value,
+        Child::Leaf(l) => P::L::parts_mut(l).1,
         _ => unreachable!("an end slot holds a leaf"),
     }
 }

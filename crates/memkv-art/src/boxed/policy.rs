@@ -319,9 +319,11 @@ pub(crate) trait Leaves: 'static {
     type Slot<S, V>;
 
     fn wrap<S, V>(leaf: Leaf<S, V>) -> Self::Slot<S, V>;
-    fn get<S, V>(slot: &Self::Slot<S, V>) -> &Leaf<S, V>;
-    fn get_mut<S, V>(slot: &mut Self::Slot<S, V>) -> &mut Leaf<S, V>;
     fn unwrap<S, V>(slot: Self::Slot<S, V>) -> Leaf<S, V>;
+    fn suffix<S, V>(slot: &Self::Slot<S, V>) -> &S;
+    fn value<S, V>(slot: &Self::Slot<S, V>) -> &V;
+    /// The suffix, and the value mutably.
+    fn parts_mut<S, V>(slot: &mut Self::Slot<S, V>) -> (&S, &mut V);
     /// Heap bytes of one leaf beyond its slot.
     fn heap_bytes<S, V>() -> usize;
 }
@@ -336,17 +338,66 @@ impl Leaves for BoxedLeaves {
     fn wrap<S, V>(leaf: Leaf<S, V>) -> Box<Leaf<S, V>> {
         Box::new(leaf)
     }
-    fn get<S, V>(slot: &Box<Leaf<S, V>>) -> &Leaf<S, V> {
-        slot
-    }
-    fn get_mut<S, V>(slot: &mut Box<Leaf<S, V>>) -> &mut Leaf<S, V> {
-        slot
-    }
     fn unwrap<S, V>(slot: Box<Leaf<S, V>>) -> Leaf<S, V> {
         *slot
     }
+    #[inline]
+    fn suffix<S, V>(slot: &Box<Leaf<S, V>>) -> &S {
+        &slot.suffix
+    }
+    #[inline]
+    fn value<S, V>(slot: &Box<Leaf<S, V>>) -> &V {
+        &slot.value
+    }
+    fn parts_mut<S, V>(slot: &mut Box<Leaf<S, V>>) -> (&S, &mut V) {
+        (&slot.suffix, &mut slot.value)
+    }
     fn heap_bytes<S, V>() -> usize {
         std::mem::size_of::<Leaf<S, V>>()
+    }
+}
+
+/// The suffix handle in the child slot, the value in a `Box` of its own: a leaf's
+/// suffix bytes and its value are then two independent loads, issued together,
+/// instead of the value's box first and the suffix after it.
+#[derive(Debug)]
+pub(crate) struct SplitLeaves;
+
+/// A leaf of [`SplitLeaves`].
+#[derive(Debug)]
+pub(crate) struct SplitLeaf<S, V> {
+    suffix: S,
+    value: Box<V>,
+}
+
+impl Leaves for SplitLeaves {
+    type Slot<S, V> = SplitLeaf<S, V>;
+
+    fn wrap<S, V>(leaf: Leaf<S, V>) -> SplitLeaf<S, V> {
+        SplitLeaf {
+            suffix: leaf.suffix,
+            value: Box::new(leaf.value),
+        }
+    }
+    fn unwrap<S, V>(slot: SplitLeaf<S, V>) -> Leaf<S, V> {
+        Leaf {
+            suffix: slot.suffix,
+            value: *slot.value,
+        }
+    }
+    #[inline]
+    fn suffix<S, V>(slot: &SplitLeaf<S, V>) -> &S {
+        &slot.suffix
+    }
+    #[inline]
+    fn value<S, V>(slot: &SplitLeaf<S, V>) -> &V {
+        &slot.value
+    }
+    fn parts_mut<S, V>(slot: &mut SplitLeaf<S, V>) -> (&S, &mut V) {
+        (&slot.suffix, &mut slot.value)
+    }
+    fn heap_bytes<S, V>() -> usize {
+        std::mem::size_of::<V>()
     }
 }
 
@@ -360,14 +411,19 @@ impl Leaves for InlineLeaves {
     fn wrap<S, V>(leaf: Leaf<S, V>) -> Leaf<S, V> {
         leaf
     }
-    fn get<S, V>(slot: &Leaf<S, V>) -> &Leaf<S, V> {
-        slot
-    }
-    fn get_mut<S, V>(slot: &mut Leaf<S, V>) -> &mut Leaf<S, V> {
-        slot
-    }
     fn unwrap<S, V>(slot: Leaf<S, V>) -> Leaf<S, V> {
         slot
+    }
+    #[inline]
+    fn suffix<S, V>(slot: &Leaf<S, V>) -> &S {
+        &slot.suffix
+    }
+    #[inline]
+    fn value<S, V>(slot: &Leaf<S, V>) -> &V {
+        &slot.value
+    }
+    fn parts_mut<S, V>(slot: &mut Leaf<S, V>) -> (&S, &mut V) {
+        (&slot.suffix, &mut slot.value)
     }
     fn heap_bytes<S, V>() -> usize {
         0
@@ -393,7 +449,8 @@ impl<S: Strings, L: Leaves> Policy for Layout<S, L> {
 
 /// Classic ART: owned strings, boxed leaves.
 pub(crate) type Classic = Layout<OwnedStrings, BoxedLeaves>;
-/// Classic ART with strings in an arena.
-pub(crate) type ArenaKeys = Layout<ArenaStrings, BoxedLeaves>;
+/// Classic ART with strings in an arena, leaf suffix handles in the child slots
+/// and values boxed.
+pub(crate) type ArenaKeys = Layout<ArenaStrings, SplitLeaves>;
 /// Arena strings and leaves inline in their slots.
 pub(crate) type ArenaInline = Layout<ArenaStrings, InlineLeaves>;

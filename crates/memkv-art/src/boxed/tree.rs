@@ -156,11 +156,10 @@ impl<V, P: Policy> RawArt<V, P> {
                 child = n.find(key[depth])?;
                 depth += 1;
             }, l => {
-                let leaf = P::L::get(l);
-                if self.bytes(&leaf.suffix) != &key[depth..] {
+                if self.bytes(P::L::suffix(l)) != &key[depth..] {
                     return None;
                 }
-                break &leaf.value;
+                break P::L::value(l);
             })
         };
         deferred.all_match(&self.store, key).then_some(found)
@@ -179,8 +178,8 @@ impl<V, P: Policy> RawArt<V, P> {
                 child = n.find_slot(key[depth])?.as_mut()?;
                 depth += 1;
             }, l => {
-                let leaf = P::L::get_mut(l);
-                return (P::S::get(store, &leaf.suffix) == &key[depth..]).then_some(&mut leaf.value);
+                let (suffix, value) = P::L::parts_mut(l);
+                return (P::S::get(store, suffix) == &key[depth..]).then_some(value);
             })
         }
     }
@@ -224,9 +223,9 @@ impl<V, P: Policy> RawArt<V, P> {
                     }
                 }
             }, l => {
-                let leaf = P::L::get_mut(l);
-                if P::S::get(store, &leaf.suffix) == &key[depth..] {
-                    return Some(mem::replace(&mut leaf.value, value));
+                let (suffix, old) = P::L::parts_mut(l);
+                if P::S::get(store, suffix) == &key[depth..] {
+                    return Some(mem::replace(old, value));
                 }
                 Step::<V>::SplitLeaf
             });
@@ -329,7 +328,7 @@ impl<V, P: Policy> RawArt<V, P> {
                     let b = key[depth];
                     match n.find(b)? {
                         Child::Leaf(l)
-                            if P::S::get(store, &P::L::get(l).suffix) == &key[depth + 1..] =>
+                            if P::S::get(store, P::L::suffix(l)) == &key[depth + 1..] =>
                         {
                             Step::TakeChild(b)
                         }
@@ -338,7 +337,7 @@ impl<V, P: Policy> RawArt<V, P> {
                     }
                 }
             }, l => {
-                if P::S::get(store, &P::L::get(l).suffix) != &key[depth..] {
+                if P::S::get(store, P::L::suffix(l)) != &key[depth..] {
                     return None;
                 }
                 Step::TakeLeaf
@@ -440,7 +439,7 @@ impl<V, P: Policy> RawArt<V, P> {
                 mem::size_of_val::<_>(&**n)
                     + P::S::own_heap_bytes(n.prefix())
                     + n.end().map_or(0, |_| P::L::heap_bytes::<Str<P>, V>())
-            }, l => P::L::heap_bytes::<Str<P>, V>() + P::S::own_heap_bytes(&P::L::get(l).suffix));
+            }, l => P::L::heap_bytes::<Str<P>, V>() + P::S::own_heap_bytes(P::L::suffix(l)));
         }
         total
     }
@@ -489,8 +488,8 @@ impl<V, P: Policy> RawArt<V, P> {
                 Ok(())
             }, l => {
                 entries += 1;
-                stored += usize::from(P::S::in_store(&P::L::get(l).suffix));
-                self.check_remote_len(&P::L::get(l).suffix, depth)
+                stored += usize::from(P::S::in_store(P::L::suffix(l)));
+                self.check_remote_len(P::L::suffix(l), depth)
             });
             result?;
         }

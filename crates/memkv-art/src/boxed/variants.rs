@@ -244,7 +244,9 @@ boxed_variant! {
     /// The classic tree with all key bytes (prefixes and leaf suffixes) moved into
     /// one `ByteArena`: no allocation per string, no allocator rounding per string,
     /// and 8-byte handles (strings of up to 6 bytes stored inline in the handle)
-    /// instead of 24-byte owned strings, which halves the leaf box to 16 bytes.
+    /// instead of 24-byte owned strings. The leaf's suffix handle fits in its
+    /// child slot beside the pointer to its boxed value, so a leaf costs one
+    /// `size_of::<V>()` box, and its suffix bytes and value load side by side.
     ///
     /// Removed keys leave dead bytes in the arena (there is no `compact` here;
     /// `ArenaArt` has one).
