@@ -40,6 +40,7 @@ mod pool;
 mod prefetch;
 #[allow(unsafe_code)]
 mod slab;
+mod slots;
 
 pub use blob_arena::{BlobArena, BlobRef, BLOB_CHUNK};
 pub use byte_arena::{ByteArena, Relocator, CHUNK_SIZE};

@@ -1,24 +1,21 @@
 //! `Slab<T>`: values of one type in fixed-size chunks, named by `u32` indices, with
-//! a free list so freed slots are reused.
-//!
-//! ```text
-//! chunks[0]: Vec<MaybeUninit<T>>  grows by doubling up to CHUNK_BYTES
-//! chunks[1..]: exactly chunk_len slots each, allocated once, never moved
-//! occupied: one bit per slot (1 = holds an initialized T)
-//! free: stack of vacant indices below `len`
-//! ```
+//! a free list so freed slots are reused (the bookkeeping is [`SlotTable`]'s).
 //!
 //! Slots are `MaybeUninit<T>` rather than `Option<T>` because the discriminant of
 //! `Option<u64>` doubles a value slot (16 bytes instead of 8): for the radix trees
-//! that is 8 bytes per key. An occupancy bit per slot replaces it, and it is the only
-//! place this crate needs `unsafe`.
+//! that is 8 bytes per key. The table's occupancy bit per slot replaces it:
+//!
+//! **Invariant:** a slot's occupancy bit is set exactly when the slot holds an
+//! initialized `T` (set by `insert` after writing it with `MaybeUninit::new`,
+//! cleared by `remove` and `drop` before the value is moved out or dropped).
+//!
+//! It is the only place this crate needs `unsafe` besides a prefetch hint.
 
 use std::fmt;
 use std::marker::PhantomData;
 use std::mem::{self, MaybeUninit};
 
-/// Target bytes per chunk (each chunk holds a power-of-two number of slots).
-const CHUNK_BYTES: usize = 64 * 1024;
+use crate::slots::SlotTable;
 
 /// A typed `u32` index into a [`Slab<T>`].
 pub struct Handle<T> {
@@ -80,127 +77,48 @@ impl<T> fmt::Debug for Handle<T> {
 /// assert_eq!(slab.len(), 2);
 /// ```
 pub struct Slab<T> {
-    chunks: Vec<Vec<MaybeUninit<T>>>,
-    /// Bit `i` is set iff slot `i` holds an initialized `T`.
-    occupied: Vec<u64>,
-    /// Vacant slots below `high`, reused last-freed first.
-    free: Vec<u32>,
-    /// Slots ever handed out (occupied or on the free list).
-    high: u32,
-    /// Occupied slots.
-    len: usize,
+    slots: SlotTable<MaybeUninit<T>>,
 }
 
 impl<T> Slab<T> {
-    /// Slots per chunk: a power of two near `CHUNK_BYTES`.
-    const CHUNK_LEN: usize = {
-        let size = if mem::size_of::<T>() == 0 {
-            1
-        } else {
-            mem::size_of::<T>()
-        };
-        let n = CHUNK_BYTES / size;
-        if n <= 1 {
-            1
-        } else {
-            1 << (usize::BITS - 1 - n.leading_zeros())
-        }
-    };
-    const SHIFT: u32 = Self::CHUNK_LEN.trailing_zeros();
-
     /// An empty slab; it allocates nothing until the first insert.
     pub fn new() -> Slab<T> {
         Slab {
-            chunks: Vec::new(),
-            occupied: Vec::new(),
-            free: Vec::new(),
-            high: 0,
-            len: 0,
+            slots: SlotTable::new(),
         }
     }
 
     /// Number of occupied slots.
     pub fn len(&self) -> usize {
-        self.len
+        self.slots.len()
     }
 
     /// Whether no slot is occupied.
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.len() == 0
     }
 
     /// Number of slots ever handed out (handles are below this).
     pub fn high_water(&self) -> u32 {
-        self.high
+        self.slots.high_water()
     }
 
     /// Number of vacant slots awaiting reuse.
     pub fn free_slots(&self) -> usize {
-        self.free.len()
-    }
-
-    #[inline]
-    fn split(i: u32) -> (usize, usize) {
-        let i = i as usize;
-        (i >> Self::SHIFT, i & (Self::CHUNK_LEN - 1))
+        self.slots.free_slots()
     }
 
     /// Whether `h` names an occupied slot.
     #[inline]
     pub fn contains(&self, h: Handle<T>) -> bool {
-        let i = h.raw as usize;
-        self.occupied
-            .get(i / 64)
-            .is_some_and(|w| w & (1 << (i % 64)) != 0)
-    }
-
-    fn set_occupied(&mut self, i: u32, on: bool) {
-        let i = i as usize;
-        if i / 64 >= self.occupied.len() {
-            self.occupied.resize(i / 64 + 1, 0);
-        }
-        if on {
-            self.occupied[i / 64] |= 1 << (i % 64);
-        } else {
-            self.occupied[i / 64] &= !(1 << (i % 64));
-        }
+        self.slots.contains(h.raw)
     }
 
     /// Stores `value` in a vacant slot (the most recently freed one, else a new one).
     ///
     /// Panics if the slab already has `u32::MAX` slots.
     pub fn insert(&mut self, value: T) -> Handle<T> {
-        let i = match self.free.pop() {
-            Some(i) => {
-                let (c, o) = Self::split(i);
-                self.chunks[c][o] = MaybeUninit::new(value);
-                i
-            }
-            None => {
-                let i = self.high;
-                assert!(i < u32::MAX, "Slab: more than u32::MAX slots");
-                let (c, o) = Self::split(i);
-                if c == self.chunks.len() {
-                    // Chunks after the first are allocated at full size once, so
-                    // growing never copies and never leaves more than one chunk of slack.
-                    let cap = if c == 0 { 0 } else { Self::CHUNK_LEN };
-                    self.chunks.push(Vec::with_capacity(cap));
-                }
-                let chunk = &mut self.chunks[c];
-                debug_assert_eq!(chunk.len(), o);
-                if c == 0 && chunk.len() == chunk.capacity() {
-                    // The first chunk grows by doubling, so small slabs stay small.
-                    let want = (chunk.capacity() * 2).max(4).min(Self::CHUNK_LEN);
-                    chunk.reserve_exact(want - chunk.len());
-                }
-                chunk.push(MaybeUninit::new(value));
-                self.high += 1;
-                i
-            }
-        };
-        self.set_occupied(i, true);
-        self.len += 1;
-        Handle::from_raw(i)
+        Handle::from_raw(self.slots.claim(MaybeUninit::new(value), "Slab"))
     }
 
     /// The value in slot `h`, or `None` if it is vacant or out of range.
@@ -209,21 +127,16 @@ impl<T> Slab<T> {
         if !self.contains(h) {
             return None;
         }
-        let (c, o) = Self::split(h.raw);
-        // SAFETY: the occupancy bit of `h` is set, and a bit is set only after its
-        // slot was written with `MaybeUninit::new` (insert) and cleared before the
-        // value is moved out (remove), so the slot holds an initialized `T`.
-        Some(unsafe { self.chunks[c][o].assume_init_ref() })
+        // SAFETY: the occupancy bit of `h` is set, so by the module invariant the
+        // slot holds an initialized `T`.
+        Some(unsafe { self.slots.slot(h.raw).assume_init_ref() })
     }
 
     /// Hints the CPU to load slot `h` soon (see [`crate::prefetch`]); does
     /// nothing for a handle out of range.
     #[inline]
     pub fn prefetch(&self, h: Handle<T>) {
-        let (c, o) = Self::split(h.raw);
-        if let Some(chunk) = self.chunks.get(c) {
-            crate::prefetch(chunk.as_ptr().wrapping_add(o));
-        }
+        self.slots.prefetch(h.raw);
     }
 
     /// The value in slot `h`, mutably, or `None` if it is vacant or out of range.
@@ -232,55 +145,42 @@ impl<T> Slab<T> {
         if !self.contains(h) {
             return None;
         }
-        let (c, o) = Self::split(h.raw);
         // SAFETY: as in `get`: the set occupancy bit proves the slot is initialized.
-        Some(unsafe { self.chunks[c][o].assume_init_mut() })
+        Some(unsafe { self.slots.slot_mut(h.raw).assume_init_mut() })
     }
 
     /// Moves the value out of slot `h` and puts the slot on the free list.
     ///
     /// Panics if `h` is vacant.
     pub fn remove(&mut self, h: Handle<T>) -> T {
-        assert!(self.contains(h), "Slab::remove of a vacant slot {h:?}");
-        self.set_occupied(h.raw, false);
-        self.len -= 1;
-        self.free.push(h.raw);
-        let (c, o) = Self::split(h.raw);
-        // SAFETY: the bit was set (checked above), so the slot is initialized; the
-        // bit is now cleared, so the value is read out exactly once and the slot is
-        // never read or dropped again before `insert` rewrites it.
-        unsafe { self.chunks[c][o].assume_init_read() }
+        // Panics (before anything is read) if the slot is vacant.
+        self.slots.release(h.raw, "Slab");
+        // SAFETY: `release` checked that the bit was set, so the slot is
+        // initialized; the bit is now cleared, so the value is read out exactly
+        // once and the slot is never read or dropped again before `insert`
+        // rewrites it.
+        unsafe { self.slots.slot(h.raw).assume_init_read() }
     }
 
     /// Heap bytes held by slots (including vacant and not-yet-used capacity), the
     /// occupancy bits and the free list. Exact for the slab itself; heap memory owned
     /// by the `T`s is not included.
     pub fn memory_usage(&self) -> usize {
-        self.chunks.iter().map(Vec::capacity).sum::<usize>() * mem::size_of::<T>()
-            + self.chunks.capacity() * mem::size_of::<Vec<MaybeUninit<T>>>()
-            + self.occupied.capacity() * 8
-            + self.free.capacity() * 4
+        self.slots.memory_usage()
     }
 
     /// Returns spare capacity of the first chunk, the last chunk and the side tables
     /// to the allocator.
     pub fn shrink_to_fit(&mut self) {
-        if let Some(last) = self.chunks.last_mut() {
-            last.shrink_to_fit();
-        }
-        if let Some(first) = self.chunks.first_mut() {
-            first.shrink_to_fit();
-        }
-        self.chunks.shrink_to_fit();
-        self.occupied.shrink_to_fit();
-        self.free.shrink_to_fit();
+        self.slots.shrink_to_fit();
     }
 
     /// The occupied slots in index order.
     pub fn iter(&self) -> impl Iterator<Item = (Handle<T>, &T)> + '_ {
-        (0..self.high)
-            .map(Handle::from_raw)
-            .filter_map(move |h| self.get(h).map(|v| (h, v)))
+        self.slots.live().map(Handle::from_raw).map(move |h| {
+            // SAFETY: `live` yields only slots whose occupancy bit is set.
+            (h, unsafe { self.slots.slot(h.raw).assume_init_ref() })
+        })
     }
 }
 
@@ -295,13 +195,13 @@ impl<T> Drop for Slab<T> {
         if !mem::needs_drop::<T>() {
             return;
         }
-        for i in 0..self.high {
-            if self.contains(Handle::from_raw(i)) {
-                self.set_occupied(i, false);
-                let (c, o) = Self::split(i);
-                // SAFETY: the bit was set, so the slot is initialized; clearing it first
-                // means a panicking `T::drop` cannot lead to a second drop of this slot.
-                unsafe { self.chunks[c][o].assume_init_drop() };
+        for i in 0..self.slots.high_water() {
+            if self.slots.contains(i) {
+                self.slots.forget(i);
+                // SAFETY: the bit was set, so the slot is initialized; clearing it
+                // first means a panicking `T::drop` cannot lead to a second drop of
+                // this slot.
+                unsafe { self.slots.slot_mut(i).assume_init_drop() };
             }
         }
     }
@@ -309,34 +209,18 @@ impl<T> Drop for Slab<T> {
 
 impl<T: Clone> Clone for Slab<T> {
     fn clone(&self) -> Self {
-        // Rebuild slot by slot so vacant slots stay vacant at the same indices.
-        let mut out = Slab::new();
-        for i in 0..self.high {
-            match self.get(Handle::from_raw(i)) {
-                Some(v) => {
-                    out.insert(v.clone());
-                }
-                None => out.reserve_vacant(),
+        // Slot by slot, so vacant slots stay vacant at the same indices and the copy
+        // hands out the same handles next. If a `clone` panics, the values copied so
+        // far leak (the partial table's slots are `MaybeUninit`): no double drop.
+        let slots = self.slots.clone_with(|i, slot| {
+            if self.slots.contains(i) {
+                // SAFETY: the bit of slot `i` is set, so it is initialized.
+                MaybeUninit::new(unsafe { slot.assume_init_ref() }.clone())
+            } else {
+                MaybeUninit::uninit()
             }
-        }
-        // Same free-list order, so the copy hands out the same handles next.
-        out.free.clone_from(&self.free);
-        out
-    }
-}
-
-impl<T> Slab<T> {
-    /// Appends a new slot that stays vacant (used by `clone`).
-    fn reserve_vacant(&mut self) {
-        let i = self.high;
-        let (c, o) = Self::split(i);
-        if c == self.chunks.len() {
-            let cap = if c == 0 { 0 } else { Self::CHUNK_LEN };
-            self.chunks.push(Vec::with_capacity(cap));
-        }
-        debug_assert_eq!(self.chunks[c].len(), o);
-        self.chunks[c].push(MaybeUninit::uninit());
-        self.high += 1;
+        });
+        Slab { slots }
     }
 }
 
@@ -386,7 +270,10 @@ mod tests {
         assert_eq!(Rc::strong_count(&token), 7);
         let copy = slab.clone();
         assert_eq!(Rc::strong_count(&token), 13);
-        assert_eq!((&copy.free, copy.high), (&slab.free, slab.high));
+        assert_eq!(
+            (copy.slots.free_list(), copy.high_water()),
+            (slab.slots.free_list(), slab.high_water())
+        );
         drop(copy);
         drop(slab);
         assert_eq!(Rc::strong_count(&token), 1);
