@@ -1,19 +1,44 @@
-//! Building the measuring child (`memkv-measure`, the binary whose global allocator
-//! is jemalloc) that [`memkv_measure::compare`] launches once per implementation.
+//! The binaries `cargo xtask` builds on demand and runs: the measuring child
+//! (`memkv-measure`, whose global allocator is jemalloc) that
+//! [`memkv_measure::compare`] launches once per implementation, and the downloader
+//! (`xtask-fetch`), kept apart so that its HTTPS client is compiled only when a
+//! download is asked for.
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
 use anyhow::{bail, Context};
 use memkv_measure::compare::ChildCommand;
 
-/// The Cargo profile of the child: the same as `cargo xtask`'s, so both share their
-/// compiled dependencies.
+/// The Cargo profile of the children: the same as `cargo xtask`'s, so all share
+/// their compiled dependencies.
 pub const PROFILE: &str = "xtask";
 
-/// Builds `memkv-measure` with Cargo and finds its executable in Cargo's JSON
-/// messages (so any target directory works).
+/// Builds `memkv-measure`, the measuring child.
 pub fn build() -> anyhow::Result<ChildCommand> {
+    build_binary("memkv-measure", "memkv-measure").map(ChildCommand::new)
+}
+
+/// `cargo xtask dataset fetch urls ARGS`: builds `xtask-fetch` and runs it with
+/// `args`; its failure is the command's.
+pub fn run_fetch(args: &[OsString]) -> anyhow::Result<()> {
+    eprintln!("building the downloader (cargo build --profile {PROFILE} --package xtask-fetch)");
+    let exe = build_binary("xtask-fetch", "xtask-fetch")?;
+    let status = Command::new(&exe)
+        .args(args)
+        .status()
+        .with_context(|| format!("running {}", exe.display()))?;
+    if !status.success() {
+        // The downloader has printed its own error.
+        std::process::exit(status.code().unwrap_or(1));
+    }
+    Ok(())
+}
+
+/// Builds binary `bin` of `package` with Cargo and finds its executable in Cargo's
+/// JSON messages (so any target directory works).
+fn build_binary(package: &str, bin: &str) -> anyhow::Result<PathBuf> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let output = Command::new(cargo)
         .current_dir(crate::paths::project_root())
@@ -22,22 +47,21 @@ pub fn build() -> anyhow::Result<ChildCommand> {
             "--profile",
             PROFILE,
             "--package",
-            "memkv-measure",
+            package,
             "--bin",
-            "memkv-measure",
-            "--message-format=json-render-diagnostics",
+            bin,
         ])
+        .arg("--message-format=json-render-diagnostics")
         .stderr(Stdio::inherit())
         .output()
-        .context("running cargo build for the measuring binary")?;
+        .with_context(|| format!("running cargo build for {bin}"))?;
     if !output.status.success() {
-        bail!("building memkv-measure failed ({})", output.status);
+        bail!("building {bin} failed ({})", output.status);
     }
-    let exe = String::from_utf8_lossy(&output.stdout)
+    String::from_utf8_lossy(&output.stdout)
         .lines()
         .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
-        .filter(|m| m["reason"] == "compiler-artifact" && m["target"]["name"] == "memkv-measure")
+        .filter(|m| m["reason"] == "compiler-artifact" && m["target"]["name"] == bin)
         .find_map(|m| m["executable"].as_str().map(PathBuf::from))
-        .context("cargo did not report the memkv-measure executable")?;
-    Ok(ChildCommand::new(exe))
+        .with_context(|| format!("cargo did not report the {bin} executable"))
 }

@@ -2,7 +2,8 @@
 //!
 //! - `bench-memory`: the project's main job, the memory and speed comparison of
 //!   every map (each measured in its own `memkv-measure` child process);
-//! - `dataset synth urls | fetch urls | stats`: the datasets it runs on;
+//! - `dataset synth urls | fetch urls | stats`: the datasets it runs on (the
+//!   download is the `xtask-fetch` binary, built on first use);
 //! - `freeze`: indexes a key file into a frozen-layer file;
 //! - `docs`: writes the crate docs' "When to Use What" table from `docs/results/`.
 //!
@@ -15,7 +16,6 @@ mod bench;
 mod child;
 mod dataset;
 mod docs;
-mod fetch;
 mod freeze;
 mod paths;
 
@@ -118,8 +118,14 @@ enum SynthKind {
 
 #[derive(Debug, Subcommand)]
 enum FetchKind {
-    /// The seed's URL crawl (one sorted URL per line), by HTTP range requests.
-    Urls(fetch::Args),
+    /// The seed's URL crawl (one sorted URL per line), by HTTP range requests:
+    /// `[--url URL] [--bytes N] [--output FILE]` (`--help` lists them).
+    #[command(disable_help_flag = true)]
+    Urls {
+        /// The downloader's options, handed to `xtask-fetch` as they are.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<std::ffi::OsString>,
+    },
 }
 
 /// Runs the command; an error is printed as one message with its causes (never a
@@ -149,8 +155,8 @@ fn run(command: Command) -> anyhow::Result<()> {
                 kind: SynthKind::Urls(args),
             } => dataset::synth_urls(&args),
             DatasetCommand::Fetch {
-                kind: FetchKind::Urls(args),
-            } => fetch::run(&args),
+                kind: FetchKind::Urls { args },
+            } => child::run_fetch(&args),
             DatasetCommand::Stats { file, zstd_level } => dataset::stats(&file, zstd_level),
         },
     }

@@ -10,9 +10,3 @@ pub fn project_root() -> PathBuf {
         .expect("xtask lives one level below the workspace root")
         .to_path_buf()
 }
-
-/// `datasets/`: generated and downloaded data (git-ignored) and their manifests
-/// (the folder [`memkv_measure::dataset`] resolves datasets in).
-pub fn datasets_dir() -> PathBuf {
-    memkv_measure::dataset::datasets_dir()
-}

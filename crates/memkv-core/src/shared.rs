@@ -28,8 +28,16 @@ pub trait SharedMap: Send + Sync {
     fn is_empty(&self) -> bool {
         self.len() == 0
     }
-    /// The entries within `bounds`, in key order, as of one moment.
-    fn collect_range(&self, bounds: &KeyBounds) -> Vec<(Vec<u8>, Self::Value)>;
+    /// A scan's iterator: owned entries, in key order, as of the moment the scan
+    /// began, holding no lock.
+    type Scan: DoubleEndedIterator<Item = (Vec<u8>, Self::Value)>;
+    /// The entries within `bounds`, in key order, as of one moment. An engine with
+    /// immutable layers walks them lazily; a locked map copies the range out.
+    fn scan(&self, bounds: &KeyBounds) -> Self::Scan;
+    /// The entries within `bounds`, collected.
+    fn collect_range(&self, bounds: &KeyBounds) -> Vec<(Vec<u8>, Self::Value)> {
+        self.scan(bounds).collect()
+    }
     /// Heap bytes owned by the map.
     fn memory_usage(&self) -> usize;
 }
@@ -87,11 +95,14 @@ where
     fn len(&self) -> usize {
         self.read(|m| m.len())
     }
-    fn collect_range(&self, bounds: &KeyBounds) -> Vec<(Vec<u8>, M::Value)> {
+    /// Copies the range out under the read lock, so no lock outlives the call.
+    type Scan = std::vec::IntoIter<(Vec<u8>, M::Value)>;
+    fn scan(&self, bounds: &KeyBounds) -> Self::Scan {
         self.read(|m| {
             m.range(bounds.clone())
                 .map(|(k, v)| (k.as_ref().to_vec(), v.borrow().clone()))
-                .collect()
+                .collect::<Vec<_>>()
+                .into_iter()
         })
     }
     fn memory_usage(&self) -> usize {

@@ -357,8 +357,10 @@ impl<V: Clone + Send + Sync + 'static> SharedMap for HybridStore<V> {
     fn len(&self) -> usize {
         HybridStore::len(self)
     }
-    fn collect_range(&self, bounds: &KeyBounds) -> Vec<(Vec<u8>, V)> {
-        self.scan(bounds.clone()).collect()
+    /// Lazy: the delta's part is copied, the segments are walked as the scan goes.
+    type Scan = HybridRange<V>;
+    fn scan(&self, bounds: &KeyBounds) -> HybridRange<V> {
+        HybridStore::scan(self, bounds.clone())
     }
     fn memory_usage(&self) -> usize {
         HybridStore::memory_usage(self)

@@ -335,34 +335,54 @@ fn write_text(path: &Path, text: &str) -> Result<(), String> {
         .map_err(|e| e.to_string())
 }
 
+/// The order in which to start the measurements: heaviest first (longest
+/// processing time first), so that with several lanes none is left with a long run
+/// at the end while the others idle.
+fn start_order(impls: &[&str]) -> Vec<usize> {
+    let cost = |name: &str| registry::find(name).map_or(0, |i| i.relative_cost);
+    let mut order: Vec<usize> = (0..impls.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(cost(impls[i])));
+    order
+}
+
 /// Measures each implementation in its own child, `jobs` at a time, with a spinner
 /// per running child; the results come back in the order of `impls`.
 fn measure_all(child: &ChildCommand, file: &Path, impls: &[&str], jobs: u32) -> Vec<ImplResult> {
     let bars = MultiProgress::new();
+    let order = start_order(impls);
     let next = AtomicUsize::new(0);
     let slots: Vec<Mutex<Option<ImplResult>>> = impls.iter().map(|_| Mutex::new(None)).collect();
+    let measure_one = |name: &str| {
+        let bar = bars.add(ProgressBar::new_spinner());
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} {msg} ({elapsed})").expect("valid template"),
+        );
+        bar.enable_steady_tick(Duration::from_millis(120));
+        bar.set_message(format!("{name}: loading"));
+        let result = child.measure(file, name, &mut |phase| {
+            bar.set_message(format!("{name}: {phase}"))
+        });
+        bar.finish_and_clear();
+        let line = format!(
+            "measured {name} in {:.1} s{}",
+            bar.elapsed().as_secs_f64(),
+            if result.verified { "" } else { " (FAILED)" }
+        );
+        // Without a terminal the bars are hidden: the log still shows progress.
+        if bars.is_hidden() {
+            eprintln!("{line}");
+        } else {
+            let _ = bars.println(line);
+        }
+        result
+    };
     std::thread::scope(|scope| {
         for _ in 0..(jobs as usize).clamp(1, impls.len().max(1)) {
-            scope.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(&name) = impls.get(i) else { break };
-                let bar = bars.add(ProgressBar::new_spinner());
-                bar.set_style(
-                    ProgressStyle::with_template("{spinner} {msg} ({elapsed})")
-                        .expect("valid template"),
-                );
-                bar.enable_steady_tick(Duration::from_millis(120));
-                bar.set_message(format!("{name}: loading"));
-                let result = child.measure(file, name, &mut |phase| {
-                    bar.set_message(format!("{name}: {phase}"))
-                });
-                bar.finish_and_clear();
-                let _ = bars.println(format!(
-                    "measured {name} in {:.1} s{}",
-                    bar.elapsed().as_secs_f64(),
-                    if result.verified { "" } else { " (FAILED)" }
-                ));
-                *slots[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(result);
+            scope.spawn(|| {
+                while let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
+                    let result = measure_one(impls[i]);
+                    *slots[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(result);
+                }
             });
         }
     });
@@ -383,6 +403,20 @@ mod tests {
 
     fn args(extra: &[&str]) -> Args {
         Args::try_parse_from(std::iter::once("compare").chain(extra.iter().copied())).unwrap()
+    }
+
+    #[test]
+    fn the_heaviest_measurements_start_first() {
+        let impls = ["HashMap", "BTreeMap", "HybridStore", "ArenaArt", "MemKV"];
+        let started: Vec<&str> = start_order(&impls).iter().map(|&i| impls[i]).collect();
+        assert_eq!(started[..2], ["HybridStore", "MemKV"]);
+        assert_eq!(started.last(), Some(&"HashMap"));
+        let mut sorted = started.clone();
+        sorted.sort_unstable();
+        assert_eq!(
+            sorted,
+            ["ArenaArt", "BTreeMap", "HashMap", "HybridStore", "MemKV"]
+        );
     }
 
     #[test]

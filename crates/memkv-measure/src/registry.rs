@@ -20,6 +20,10 @@ pub struct Implementation {
     pub description: &'static str,
     /// Builds it from the workload and measures it (see [`crate::run`]).
     pub run: fn(&Workload, PhaseSink<'_>) -> ImplResult,
+    /// Roughly the seconds one measurement of 1M synthetic URLs takes (mostly its
+    /// 10,000 prefix scans of about 6,000 entries each). It only orders the runs,
+    /// heaviest first, so that the `--jobs` lanes finish close together.
+    pub relative_cost: u32,
 }
 
 /// Every implementation, in table order (baselines first).
@@ -28,31 +32,37 @@ pub const IMPLEMENTATIONS: &[Implementation] = &[
         name: BASELINE,
         description: "std BTreeMap<Vec<u8>, u64>, shuffled inserts",
         run: |w, p| run_mutable::<BTreeMap<Vec<u8>, u64>>(BASELINE, w, p),
+        relative_cost: 7,
     },
     Implementation {
         name: "HashMap",
         description: "std HashMap<Vec<u8>, u64>, shuffled inserts (unordered: no scans)",
         run: |w, p| run_mutable::<HashMap<Vec<u8>, u64>>("HashMap", w, p),
+        relative_cost: 3,
     },
     Implementation {
         name: "fst::Map",
         description: "plain fst::Map built from the sorted keys, values = the IDs",
         run: |w, p| run_static("fst::Map", w, build_fst, p),
+        relative_cost: 37,
     },
     Implementation {
         name: "SimpleKV",
         description: "memkv SimpleKV<u64> (BTreeMap-backed reference map)",
         run: |w, p| run_mutable::<Ordered<memkv::SimpleKV<u64>>>("SimpleKV", w, p),
+        relative_cost: 8,
     },
     Implementation {
         name: "MemKV",
         description: "memkv MemKV<u64>, the thread-safe map on its default engine",
         run: |w, p| run_mutable::<Ordered<memkv::MemKV<u64>>>("MemKV", w, p),
+        relative_cost: 45,
     },
     Implementation {
         name: "ArenaArt",
         description: "memkv-art ArenaArt<u64>: ART with arena nodes, shuffled inserts",
         run: |w, p| run_mutable::<Ordered<memkv_art::ArenaArt<u64>>>("ArenaArt", w, p),
+        relative_cost: 8,
     },
     Implementation {
         name: "UltraCompactArt",
@@ -60,11 +70,13 @@ pub const IMPLEMENTATIONS: &[Implementation] = &[
         run: |w, p| {
             run_mutable::<Ordered<memkv_art::UltraCompactArt<u64>>>("UltraCompactArt", w, p)
         },
+        relative_cost: 25,
     },
     Implementation {
         name: "CompactArt",
         description: "memkv-art CompactArt<u64>: arena-backed keys",
         run: |w, p| run_mutable::<Ordered<memkv_art::CompactArt<u64>>>("CompactArt", w, p),
+        relative_cost: 29,
     },
     Implementation {
         name: "AdaptiveRadixTree",
@@ -72,16 +84,19 @@ pub const IMPLEMENTATIONS: &[Implementation] = &[
         run: |w, p| {
             run_mutable::<Ordered<memkv_art::AdaptiveRadixTree<u64>>>("AdaptiveRadixTree", w, p)
         },
+        relative_cost: 29,
     },
     Implementation {
         name: "FrozenLayer",
         description: "memkv-frozen FrozenLayer built from the sorted keys",
         run: |w, p| run_static("FrozenLayer", w, build_frozen, p),
+        relative_cost: 42,
     },
     Implementation {
         name: "HybridStore",
         description: "memkv-hybrid HybridStore<u64>: shuffled inserts, then compact()",
         run: |w, p| run_static("HybridStore", w, build_hybrid, p),
+        relative_cost: 53,
     },
 ];
 

@@ -49,7 +49,9 @@ fn main() {
         "{} keys; the reader found {seen_while_writing} of its probes while the writers ran",
         kv.len()
     );
-    let page = kv.prefix_scan("https://site1.example/page/0000001");
+    let page: Vec<(Vec<u8>, u64)> = kv
+        .prefix_scan("https://site1.example/page/0000001")
+        .collect();
     println!(
         "prefix scan: {} entries, first {:?}",
         page.len(),

@@ -35,7 +35,7 @@ use memkv_hybrid::{HybridConfig, HybridStore};
 /// };
 /// writer.join().unwrap();
 /// assert_eq!(kv.get("user:0042"), Some(42));
-/// assert_eq!(kv.prefix_scan("user:009").len(), 10);
+/// assert_eq!(kv.prefix_scan("user:009").count(), 10);
 /// ```
 pub struct MemKV<V, E = HybridStore<V>> {
     engine: E,
@@ -107,18 +107,26 @@ impl<V, E: SharedMap<Value = V>> MemKV<V, E> {
         self.len() == 0
     }
 
-    /// A snapshot of the entries within `range`, in key order.
-    pub fn range<R: RangeBounds<[u8]>>(&self, range: R) -> Vec<(Vec<u8>, V)> {
-        self.engine.collect_range(&KeyBounds::from_range(&range))
+    /// The entries within `range`, in key order, as of this call: later writes and
+    /// compactions do not change what the iterator yields, and it holds no lock. The
+    /// hybrid engine walks its segments lazily (a scan of millions of entries copies
+    /// nothing up front); a locked engine copies the range out.
+    pub fn range<R: RangeBounds<[u8]>>(&self, range: R) -> E::Scan {
+        self.engine.scan(&KeyBounds::from_range(&range))
     }
 
-    /// A snapshot of the entries whose keys start with `prefix`, in key order.
-    pub fn prefix_scan(&self, prefix: impl AsRef<[u8]>) -> Vec<(Vec<u8>, V)> {
-        self.engine
-            .collect_range(&KeyBounds::prefix(prefix.as_ref()))
+    /// The entries whose keys start with `prefix`, in key order, as of this call
+    /// (see [`range`](MemKV::range)).
+    pub fn prefix_scan(&self, prefix: impl AsRef<[u8]>) -> E::Scan {
+        self.engine.scan(&KeyBounds::prefix(prefix.as_ref()))
     }
 
-    /// A snapshot of all entries, in key order.
+    /// All entries, in key order, as of this call (see [`range`](MemKV::range)).
+    pub fn iter(&self) -> E::Scan {
+        self.engine.scan(&KeyBounds::all())
+    }
+
+    /// A copy of all entries, in key order.
     pub fn to_vec(&self) -> Vec<(Vec<u8>, V)> {
         self.engine.collect_range(&KeyBounds::all())
     }
@@ -170,7 +178,7 @@ impl MemKV<u64, HybridStore<u64>> {
 }
 
 /// The contract, so `MemKV` runs the same conformance suite as every map; its
-/// iterators walk owned snapshots.
+/// iterators are the engine's snapshot scans (lazy on the hybrid engine).
 impl<V: Clone, E: SharedMap<Value = V>> OrderedMap for MemKV<V, E> {
     type Value = V;
     type KeyRef<'a>
@@ -182,7 +190,7 @@ impl<V: Clone, E: SharedMap<Value = V>> OrderedMap for MemKV<V, E> {
     where
         Self: 'a;
     type Range<'a>
-        = std::vec::IntoIter<(Vec<u8>, V)>
+        = E::Scan
     where
         Self: 'a;
 
@@ -196,7 +204,7 @@ impl<V: Clone, E: SharedMap<Value = V>> OrderedMap for MemKV<V, E> {
         MemKV::len(self)
     }
     fn range<R: RangeBounds<[u8]>>(&self, range: R) -> Self::Range<'_> {
-        MemKV::range(self, range).into_iter()
+        self.engine.scan(&KeyBounds::from_range(&range))
     }
     fn memory_usage(&self) -> usize {
         MemKV::memory_usage(self)
@@ -232,8 +240,9 @@ where
     fn len(&self) -> usize {
         self.engine.len()
     }
-    fn collect_range(&self, bounds: &KeyBounds) -> Vec<(Vec<u8>, V)> {
-        self.engine.collect_range(bounds)
+    type Scan = E::Scan;
+    fn scan(&self, bounds: &KeyBounds) -> E::Scan {
+        self.engine.scan(bounds)
     }
     fn memory_usage(&self) -> usize {
         self.engine.memory_usage()

@@ -1,10 +1,17 @@
-//! `cargo xtask dataset fetch urls`: downloads the seed's URL crawl with HTTP range
-//! requests, resumably, keeping whole lines only, and records what it got in a
-//! manifest (source, byte range, line count, sha256).
+//! `xtask-fetch`, the downloader behind `cargo xtask dataset fetch urls`: downloads
+//! the seed's URL crawl with HTTP range requests, resumably, keeping whole lines
+//! only, and records what it got in a manifest (source, byte range, line count,
+//! sha256).
 //!
 //! The partial download lives in `FILE.part`; an interrupted transfer (a cut
 //! connection, a killed process) resumes from its length, within the same run (a
 //! few retries) or on the next one.
+//!
+//! It is a crate of its own so that its HTTPS client (ureq, rustls, ring) is built
+//! only by the command that needs it: `cargo xtask bench-memory` on a fresh clone
+//! compiles a third less.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom, Write};
@@ -16,11 +23,9 @@ use indicatif::{ProgressBar, ProgressStyle};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::paths;
-use memkv_measure::files;
+use clap::Parser;
+use memkv_measure::{dataset, files};
 
-/// The dataset name `bench-memory --dataset` knows the download by.
-pub const DATASET: &str = "urls";
 /// Where the seed's crawl is published: one sorted URL per line.
 pub const DEFAULT_URL: &str = "https://static.wilsonl.in/urls.txt";
 /// The seed's table used the first 46 MB of it (about 967K URLs).
@@ -29,13 +34,18 @@ pub const DEFAULT_BYTES: u64 = 46_000_000;
 const MAX_ATTEMPTS: u32 = 5;
 
 /// Arguments of `dataset fetch urls`.
-#[derive(Debug, clap::Args)]
-pub struct Args {
+#[derive(Debug, Parser)]
+#[command(
+    name = "cargo xtask dataset fetch urls",
+    bin_name = "cargo xtask dataset fetch urls",
+    about = "Downloads the seed's URL crawl (one sorted URL per line) by HTTP range requests"
+)]
+struct Args {
     /// The source.
     #[arg(long, default_value = DEFAULT_URL)]
     url: String,
     /// How many bytes to fetch from the start (then cut at the last complete line).
-    #[arg(long, default_value_t = DEFAULT_BYTES, value_parser = crate::dataset::parse_count)]
+    #[arg(long, default_value_t = DEFAULT_BYTES, value_parser = dataset::parse_count)]
     bytes: u64,
     /// Where to write (default `datasets/urls.txt`, manifest next to it).
     #[arg(long)]
@@ -55,13 +65,13 @@ pub struct Manifest {
     pub sha256: String,
 }
 
-/// The default download location.
-pub fn default_output() -> PathBuf {
-    paths::datasets_dir().join("urls.txt")
+/// The default download location: where `bench-memory --dataset urls` looks.
+fn default_output() -> PathBuf {
+    dataset::fetched_urls_path()
 }
 
 /// `datasets/urls.txt` → `datasets/urls.manifest.json`.
-pub fn manifest_path(output: &Path) -> PathBuf {
+fn manifest_path(output: &Path) -> PathBuf {
     let name = output.file_name().unwrap_or_default().to_string_lossy();
     let stem = name.strip_suffix(".txt").unwrap_or(&name);
     output.with_file_name(format!("{stem}.manifest.json"))
@@ -73,8 +83,19 @@ fn part_path(output: &Path) -> PathBuf {
     output.with_file_name(name)
 }
 
-/// `cargo xtask dataset fetch urls`.
-pub fn run(args: &Args) -> anyhow::Result<()> {
+/// Runs the download; an error is printed as one message with its causes and exits
+/// with status 1.
+fn main() -> std::process::ExitCode {
+    match run(&Args::parse()) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: &Args) -> anyhow::Result<()> {
     let output = args.output.clone().unwrap_or_else(default_output);
     let bar = ProgressBar::new(args.bytes);
     bar.set_style(
@@ -117,7 +138,7 @@ fn agent() -> ureq::Agent {
 /// Downloads the first `max_bytes` of `url` into `output` (cut at the last complete
 /// line), resuming a previous partial download, and writes the manifest.
 /// `progress` receives the number of bytes held so far.
-pub fn download(
+fn download(
     url: &str,
     max_bytes: u64,
     output: &Path,
