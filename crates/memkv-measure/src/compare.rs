@@ -55,6 +55,12 @@ pub struct Args {
     /// `--jobs 1` gives the steadiest speeds at twice the wall time.
     #[arg(long, default_value_t = default_jobs(), value_parser = clap::value_parser!(u32).range(1..=64))]
     pub jobs: u32,
+    /// Measure each implementation this many times, each in a fresh process, and
+    /// report the median of every figure. Speeds of one process on a shared machine
+    /// vary by tens of percent from one process to the next; the median of 3 or 5
+    /// tells a real difference from that noise. Memory figures repeat exactly.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=99))]
+    pub repeat: u32,
 }
 
 /// Two children at once where there are two cores to run them: the full comparison
@@ -301,14 +307,19 @@ pub fn run(
     let child_file: &Path = normalized.as_ref().map_or(&path, |t| &t.0);
 
     let child = prepare_child()?;
+    let repeat = if args.repeat > 1 {
+        format!(", {} times each (--repeat: medians reported)", args.repeat)
+    } else {
+        String::new()
+    };
     eprintln!(
-        "measuring {} implementation(s), {} at a time (--jobs), each in its own process",
+        "measuring {} implementation(s), {} at a time (--jobs), each in its own process{repeat}",
         impls.len(),
-        args.jobs.min(impls.len() as u32).max(1)
+        args.jobs.min(impls.len() as u32 * args.repeat).max(1)
     );
     let report = Report {
         dataset: info,
-        results: measure_all(&child, child_file, &impls, args.jobs),
+        results: measure_all(&child, child_file, &impls, args.jobs, args.repeat),
     };
 
     println!();
@@ -335,23 +346,32 @@ fn write_text(path: &Path, text: &str) -> Result<(), String> {
         .map_err(|e| e.to_string())
 }
 
-/// The order in which to start the measurements: heaviest first (longest
-/// processing time first), so that with several lanes none is left with a long run
-/// at the end while the others idle.
-fn start_order(impls: &[&str]) -> Vec<usize> {
+/// The order in which to start the measurements, as indices into `impls`, each
+/// `repeat` times: heaviest first (longest processing time first), so that with
+/// several lanes none is left with a long run at the end while the others idle.
+fn start_order(impls: &[&str], repeat: u32) -> Vec<usize> {
     let cost = |name: &str| registry::find(name).map_or(0, |i| i.relative_cost);
-    let mut order: Vec<usize> = (0..impls.len()).collect();
+    let mut order: Vec<usize> = (0..impls.len())
+        .flat_map(|i| std::iter::repeat_n(i, repeat as usize))
+        .collect();
     order.sort_by_key(|&i| std::cmp::Reverse(cost(impls[i])));
     order
 }
 
-/// Measures each implementation in its own child, `jobs` at a time, with a spinner
-/// per running child; the results come back in the order of `impls`.
-fn measure_all(child: &ChildCommand, file: &Path, impls: &[&str], jobs: u32) -> Vec<ImplResult> {
+/// Measures each implementation `repeat` times, each in its own child, `jobs` at a
+/// time, with a spinner per running child; the results (medians of the repeats)
+/// come back in the order of `impls`.
+fn measure_all(
+    child: &ChildCommand,
+    file: &Path,
+    impls: &[&str],
+    jobs: u32,
+    repeat: u32,
+) -> Vec<ImplResult> {
     let bars = MultiProgress::new();
-    let order = start_order(impls);
+    let order = start_order(impls, repeat.max(1));
     let next = AtomicUsize::new(0);
-    let slots: Vec<Mutex<Option<ImplResult>>> = impls.iter().map(|_| Mutex::new(None)).collect();
+    let slots: Vec<Mutex<Vec<ImplResult>>> = impls.iter().map(|_| Mutex::new(Vec::new())).collect();
     let measure_one = |name: &str| {
         let bar = bars.add(ProgressBar::new_spinner());
         bar.set_style(
@@ -377,11 +397,14 @@ fn measure_all(child: &ChildCommand, file: &Path, impls: &[&str], jobs: u32) -> 
         result
     };
     std::thread::scope(|scope| {
-        for _ in 0..(jobs as usize).clamp(1, impls.len().max(1)) {
+        for _ in 0..(jobs as usize).clamp(1, order.len().max(1)) {
             scope.spawn(|| {
                 while let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
                     let result = measure_one(impls[i]);
-                    *slots[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(result);
+                    slots[i]
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .push(result);
                 }
             });
         }
@@ -390,9 +413,12 @@ fn measure_all(child: &ChildCommand, file: &Path, impls: &[&str], jobs: u32) -> 
         .into_iter()
         .zip(impls)
         .map(|(slot, name)| {
-            slot.into_inner()
-                .unwrap_or_else(|e| e.into_inner())
-                .unwrap_or_else(|| ImplResult::failed(*name, "the measuring thread stopped"))
+            let runs = slot.into_inner().unwrap_or_else(|e| e.into_inner());
+            if runs.is_empty() {
+                ImplResult::failed(*name, "the measuring thread stopped")
+            } else {
+                ImplResult::combine(runs)
+            }
         })
         .collect()
 }
@@ -408,7 +434,7 @@ mod tests {
     #[test]
     fn the_heaviest_measurements_start_first() {
         let impls = ["HashMap", "BTreeMap", "HybridStore", "ArenaArt", "MemKV"];
-        let started: Vec<&str> = start_order(&impls).iter().map(|&i| impls[i]).collect();
+        let started: Vec<&str> = start_order(&impls, 1).iter().map(|&i| impls[i]).collect();
         assert_eq!(started[..2], ["HybridStore", "MemKV"]);
         assert_eq!(started.last(), Some(&"HashMap"));
         let mut sorted = started.clone();

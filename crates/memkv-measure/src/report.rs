@@ -92,6 +92,44 @@ impl ImplResult {
     }
 }
 
+/// The median of the present figures (the upper middle one of an even count), or
+/// `None` when none is present.
+fn median<T: Copy + PartialOrd>(figures: impl Iterator<Item = Option<T>>) -> Option<T> {
+    let mut present: Vec<T> = figures.flatten().collect();
+    present.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
+    present.get(present.len() / 2).copied()
+}
+
+impl ImplResult {
+    /// One result from several measurements of the same implementation (`--repeat`):
+    /// each figure is the median of the measurements, the peak the highest. A failed
+    /// measurement fails the whole result, with its reason.
+    pub fn combine(runs: Vec<ImplResult>) -> ImplResult {
+        if let Some(failed) = runs.iter().find(|r| !r.verified) {
+            return failed.clone();
+        }
+        let Some(first) = runs.first() else {
+            return ImplResult::failed("", "no measurement ran");
+        };
+        let m = |f: fn(&ImplResult) -> Option<f64>| median(runs.iter().map(f));
+        ImplResult {
+            name: first.name.clone(),
+            keys: median(runs.iter().map(|r| r.keys)),
+            bytes: median(runs.iter().map(|r| r.bytes)),
+            peak_bytes: runs.iter().filter_map(|r| r.peak_bytes).max(),
+            bytes_per_key: m(|r| r.bytes_per_key),
+            self_reported_bytes: median(runs.iter().map(|r| r.self_reported_bytes)),
+            build_keys_per_s: m(|r| r.build_keys_per_s),
+            get_hit_per_s: m(|r| r.get_hit_per_s),
+            get_miss_per_s: m(|r| r.get_miss_per_s),
+            scan_entries_per_s: m(|r| r.scan_entries_per_s),
+            prefix_scans_per_s: m(|r| r.prefix_scans_per_s),
+            verified: true,
+            failure: None,
+        }
+    }
+}
+
 /// A whole run: the dataset and one result per implementation.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Report {
@@ -142,5 +180,32 @@ impl Report {
                 ))
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repeated_measurements_combine_into_medians_and_the_highest_peak() {
+        let run = |get: f64, peak: u64| {
+            let mut r = ImplResult::failed("X", "");
+            r.verified = true;
+            r.failure = None;
+            r.bytes = Some(100);
+            r.get_hit_per_s = Some(get);
+            r.peak_bytes = Some(peak);
+            r
+        };
+        let c = ImplResult::combine(vec![run(5.0, 1), run(1.0, 3), run(3.0, 2)]);
+        assert_eq!(
+            (c.get_hit_per_s, c.bytes, c.peak_bytes),
+            (Some(3.0), Some(100), Some(3))
+        );
+        assert!(c.verified && c.scan_entries_per_s.is_none());
+        let c = ImplResult::combine(vec![run(5.0, 1), ImplResult::failed("X", "wrong")]);
+        assert!(!c.verified && c.failure.as_deref() == Some("wrong"));
+        assert!(!ImplResult::combine(Vec::new()).verified);
     }
 }
