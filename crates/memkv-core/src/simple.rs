@@ -40,12 +40,16 @@ impl<V> SimpleKV<V> {
 
     /// Stores `value` under `key`, returning the value it replaces.
     pub fn insert(&mut self, key: impl AsRef<[u8]>, value: V) -> Option<V> {
+        // One descent, as a plain `BTreeMap` user writes it: looking the key up first
+        // to spare the copy on a replace cost a second descent on every new key
+        // (inserts ran at 0.75x `BTreeMap`'s rate). On a replace, the map keeps its
+        // own copy of the key and drops this one.
         let key = key.as_ref();
-        if let Some(slot) = self.map.get_mut(key) {
-            return Some(mem::replace(slot, value));
+        let old = self.map.insert(key.to_vec(), value);
+        if old.is_none() {
+            self.key_bytes += key.len();
         }
-        self.key_bytes += key.len();
-        self.map.insert(key.to_vec(), value)
+        old
     }
 
     /// Removes `key`, returning its value.

@@ -346,16 +346,18 @@ fn write_text(path: &Path, text: &str) -> Result<(), String> {
         .map_err(|e| e.to_string())
 }
 
-/// The order in which to start the measurements, as indices into `impls`, each
-/// `repeat` times: heaviest first (longest processing time first), so that with
-/// several lanes none is left with a long run at the end while the others idle.
+/// The order in which to start the measurements, as indices into `impls`: `repeat`
+/// rounds, each measuring every implementation once, heaviest first (longest
+/// processing time first, so that with several lanes none is left with a long run
+/// at the end while the others idle). Rounds, rather than each implementation's
+/// repeats back to back, spread any drift of the machine's speed over all of them.
 fn start_order(impls: &[&str], repeat: u32) -> Vec<usize> {
     let cost = |name: &str| registry::find(name).map_or(0, |i| i.relative_cost);
-    let mut order: Vec<usize> = (0..impls.len())
-        .flat_map(|i| std::iter::repeat_n(i, repeat as usize))
-        .collect();
-    order.sort_by_key(|&i| std::cmp::Reverse(cost(impls[i])));
-    order
+    let mut round: Vec<usize> = (0..impls.len()).collect();
+    round.sort_by_key(|&i| std::cmp::Reverse(cost(impls[i])));
+    std::iter::repeat_n(round, repeat as usize)
+        .flatten()
+        .collect()
 }
 
 /// Measures each implementation `repeat` times, each in its own child, `jobs` at a
@@ -443,6 +445,9 @@ mod tests {
             sorted,
             ["ArenaArt", "BTreeMap", "HashMap", "HybridStore", "MemKV"]
         );
+        let twice: Vec<&str> = start_order(&impls, 2).iter().map(|&i| impls[i]).collect();
+        assert_eq!(twice[..5], started[..]);
+        assert_eq!(twice[5..], started[..]);
     }
 
     #[test]
