@@ -17,14 +17,14 @@ pub const PROFILE: &str = "xtask";
 
 /// Builds `memkv-measure`, the measuring child.
 pub fn build() -> anyhow::Result<ChildCommand> {
-    build_binary("memkv-measure", "memkv-measure").map(ChildCommand::new)
+    build_binary("memkv-measure").map(ChildCommand::new)
 }
 
 /// `cargo xtask dataset fetch urls ARGS`: builds `xtask-fetch` and runs it with
 /// `args`; its failure is the command's.
 pub fn run_fetch(args: &[OsString]) -> anyhow::Result<()> {
     eprintln!("building the downloader (cargo build --profile {PROFILE} --package xtask-fetch)");
-    let exe = build_binary("xtask-fetch", "xtask-fetch")?;
+    let exe = build_binary("xtask-fetch")?;
     let status = Command::new(&exe)
         .args(args)
         .status()
@@ -36,9 +36,9 @@ pub fn run_fetch(args: &[OsString]) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Builds binary `bin` of `package` with Cargo and finds its executable in Cargo's
-/// JSON messages (so any target directory works).
-fn build_binary(package: &str, bin: &str) -> anyhow::Result<PathBuf> {
+/// Builds the binary `bin` of the package of the same name with Cargo and finds its
+/// executable in Cargo's JSON messages (so any target directory works).
+fn build_binary(bin: &str) -> anyhow::Result<PathBuf> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let output = Command::new(cargo)
         .current_dir(crate::paths::project_root())
@@ -47,7 +47,7 @@ fn build_binary(package: &str, bin: &str) -> anyhow::Result<PathBuf> {
             "--profile",
             PROFILE,
             "--package",
-            package,
+            bin,
             "--bin",
             bin,
         ])

@@ -12,7 +12,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use memkv_measure::report::Report;
+use memkv_measure::report::{ImplResult, Report};
 
 use crate::paths::project_root;
 
@@ -88,11 +88,12 @@ pub fn load(dir: &Path) -> anyhow::Result<Vec<Report>> {
 
 /// The bytes/key of `name` in `report`, when it ran and was verified.
 fn bytes_per_key(report: &Report, name: &str) -> Option<f64> {
-    report
-        .results
-        .iter()
-        .find(|r| r.name == name && r.verified)
-        .and_then(|r| r.bytes_per_key)
+    verified(report, name).and_then(|r| r.bytes_per_key)
+}
+
+/// The result of `name` in `report`, when it ran and was verified.
+fn verified<'a>(report: &'a Report, name: &str) -> Option<&'a ImplResult> {
+    report.results.iter().find(|r| r.name == name && r.verified)
 }
 
 /// The Markdown of the table and its notes.
@@ -173,14 +174,9 @@ pub fn readme_table(reports: &[Report]) -> String {
     let Some(report) = reports.iter().find(|r| file_stem(r) == README_DATASET) else {
         return format!("No `docs/results/{README_DATASET}.json` is committed yet.\n");
     };
-    let base = |f: fn(&memkv_measure::report::ImplResult) -> Option<f64>| {
-        report
-            .results
-            .iter()
-            .find(|r| r.name == memkv_measure::registry::BASELINE && r.verified)
-            .and_then(f)
-    };
-    let ratio = |x: Option<f64>, b: Option<f64>| match (x, b) {
+    let base = verified(report, memkv_measure::registry::BASELINE);
+    // `r`'s figure `f` as a multiple of the baseline's.
+    let ratio = |r: &ImplResult, f: fn(&ImplResult) -> Option<f64>| match (f(r), base.and_then(f)) {
         (Some(x), Some(b)) if b > 0.0 => format!("{:.2}×", x / b),
         _ => "—".to_string(),
     };
@@ -204,10 +200,10 @@ pub fn readme_table(reports: &[Report]) -> String {
             md,
             "| `{}` | {bpk:.1} | {} | {:.2}× | {} | {} |",
             r.name,
-            ratio(r.bytes_per_key, base(|r| r.bytes_per_key)),
+            ratio(r, |r| r.bytes_per_key),
             bpk / report.dataset.avg_key_len,
-            ratio(r.get_hit_per_s, base(|r| r.get_hit_per_s)),
-            ratio(r.build_keys_per_s, base(|r| r.build_keys_per_s)),
+            ratio(r, |r| r.get_hit_per_s),
+            ratio(r, |r| r.build_keys_per_s),
         );
     }
     md
@@ -292,7 +288,7 @@ pub fn run(check: bool) -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use memkv_measure::report::{DatasetInfo, ImplResult};
+    use memkv_measure::report::DatasetInfo;
 
     fn result(name: &str, bytes_per_key: f64) -> ImplResult {
         let mut r = ImplResult::failed(name, "");
