@@ -330,12 +330,13 @@ pub(super) fn single(suffix: &[u8], value: u32) -> Vec<u8> {
 }
 
 /// `v`'s bucket with suffix `t` (absent, at position `at` from
-/// [`View::search`]) added under value slot `value`.
+/// [`View::search`]) added under value slot `value`, written over `out`.
 ///
 /// Inserts are the hot path of building a map, so this splices the block: the
 /// fingerprints, the `end` table and the records are copied in runs, with the
-/// prefix bytes `t` does not share moved into every old record.
-pub(super) fn inserted(v: &View<'_>, at: usize, t: &[u8], value: u32) -> Vec<u8> {
+/// prefix bytes `t` does not share moved into every old record. `out` is the
+/// caller's reused buffer: no allocation per insert.
+pub(super) fn inserted(v: &View<'_>, at: usize, t: &[u8], value: u32, out: &mut Vec<u8>) {
     let old = v.prefix;
     let plen = lcp(old, t);
     let extra = &old[plen..];
@@ -346,9 +347,10 @@ pub(super) fn inserted(v: &View<'_>, at: usize, t: &[u8], value: u32) -> Vec<u8>
     let wide = rec_bytes > usize::from(u16::MAX);
     let width = if wide { 4 } else { 2 };
     let b = v.block;
-    let mut out = Vec::with_capacity(12 + plen + (n + 1) * (5 + width) + width + rec_bytes);
+    out.clear();
+    out.reserve(12 + plen + (n + 1) * (5 + width) + width + rec_bytes);
     out.push((n + 1) as u8 | if wide { WIDE } else { 0 });
-    put_varint(&mut out, plen);
+    put_varint(out, plen);
     out.extend_from_slice(&old[..plen]);
     out.extend_from_slice(&b[v.fps..v.fps + at]);
     out.push(fingerprint(t));
@@ -388,10 +390,9 @@ pub(super) fn inserted(v: &View<'_>, at: usize, t: &[u8], value: u32) -> Vec<u8>
             }
         }
     };
-    push_old(&mut out, 0..at);
+    push_old(out, 0..at);
     out.extend_from_slice(&t[plen..]);
-    push_old(&mut out, at..n);
-    out
+    push_old(out, at..n);
 }
 
 /// `v`'s bucket (of two or more entries) without entry `at`.
@@ -502,7 +503,9 @@ mod tests {
             assert_eq!(find(&out, k), None);
             let at = w.search(k).expect_err("absent");
             assert_eq!(at, i);
-            assert_eq!(inserted(&w, at, k, i as u32), block, "{k:?}");
+            let mut spliced = vec![0xAA; 3];
+            inserted(&w, at, k, i as u32, &mut spliced);
+            assert_eq!(spliced, block, "{k:?}");
         }
         let p = prepended(&v, b"xy");
         for (i, k) in keys.iter().enumerate() {

@@ -128,13 +128,15 @@ impl<V> ArenaArt<V> {
             Err(at) => at,
         };
         let v = self.values.insert(value).into_raw();
+        let mut spliced = std::mem::take(&mut self.scratch);
         let view = View::new(self.bucket(c));
         let len = view.encoded_len();
         let new = if view.len() < BUCKET_MAX {
-            let new = bucket::inserted(&view, at, rest, v);
+            bucket::inserted(&view, at, rest, v, &mut spliced);
             let r = self
                 .buckets
-                .replace(BlobRef::from_u32(leaf_index(c)), len, &new);
+                .replace(BlobRef::from_u32(leaf_index(c)), len, &spliced);
+            self.scratch = spliced;
             let new = leaf_child(r.to_u32());
             if new == c {
                 return None;
@@ -151,6 +153,7 @@ impl<V> ArenaArt<V> {
             let start = whole.len();
             whole.extend_from_slice(rest);
             spans.insert(at, (start, whole.len(), v));
+            self.scratch = spliced;
             self.buckets.free(BlobRef::from_u32(leaf_index(c)), len);
             let all: Vec<(&[u8], u32)> = spans.iter().map(|&(s, e, v)| (&whole[s..e], v)).collect();
             self.build(&all)

@@ -72,6 +72,9 @@ pub struct ArenaArt<V> {
     values: Slab<V>,
     arena: ByteArena,
     len: usize,
+    /// The buffer inserts splice a bucket into before it is copied to its block,
+    /// kept so that an insert does not allocate one.
+    scratch: Vec<u8>,
 }
 
 /// Where a child slot lives, so it can be rewritten.
@@ -115,6 +118,7 @@ impl<V> ArenaArt<V> {
             values: Slab::new(),
             arena: ByteArena::new(),
             len: 0,
+            scratch: Vec::new(),
         }
     }
 
@@ -256,6 +260,7 @@ impl<V> ArenaArt<V> {
             + self.buckets.memory_usage()
             + self.values.memory_usage()
             + self.arena.memory_usage()
+            + self.scratch.capacity()
     }
 
     /// Returns spare capacity to the allocator without moving entries.
@@ -269,6 +274,7 @@ impl<V> ArenaArt<V> {
         self.buckets.shrink_to_fit();
         self.values.shrink_to_fit();
         self.arena.shrink_to_fit();
+        self.scratch = Vec::new();
     }
 }
 
@@ -287,6 +293,7 @@ impl<V: Clone> Clone for ArenaArt<V> {
             values: self.values.clone(),
             arena: self.arena.clone(),
             len: self.len,
+            scratch: Vec::new(),
         }
     }
 }

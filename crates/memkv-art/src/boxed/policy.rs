@@ -324,6 +324,9 @@ pub(crate) trait Leaves: 'static {
     fn value<S, V>(slot: &Self::Slot<S, V>) -> &V;
     /// The suffix, and the value mutably.
     fn parts_mut<S, V>(slot: &mut Self::Slot<S, V>) -> (&S, &mut V);
+    /// Starts loading the value into the cache, if it lives outside the slot.
+    #[inline(always)]
+    fn prefetch_value<S, V>(_slot: &Self::Slot<S, V>) {}
     /// Heap bytes of one leaf beyond its slot.
     fn heap_bytes<S, V>() -> usize;
 }
@@ -395,6 +398,12 @@ impl Leaves for SplitLeaves {
     }
     fn parts_mut<S, V>(slot: &mut SplitLeaf<S, V>) -> (&S, &mut V) {
         (&slot.suffix, &mut slot.value)
+    }
+    /// The box's address is in the slot, so its load need not wait for the
+    /// suffix comparison: both misses are then in flight at once.
+    #[inline(always)]
+    fn prefetch_value<S, V>(slot: &SplitLeaf<S, V>) {
+        memkv_arena::prefetch(&raw const *slot.value);
     }
     fn heap_bytes<S, V>() -> usize {
         std::mem::size_of::<V>()

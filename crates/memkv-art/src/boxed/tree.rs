@@ -156,6 +156,7 @@ impl<V, P: Policy> RawArt<V, P> {
                 child = n.find(key[depth])?;
                 depth += 1;
             }, l => {
+                P::L::prefetch_value(l);
                 if self.bytes(P::L::suffix(l)) != &key[depth..] {
                     return None;
                 }
