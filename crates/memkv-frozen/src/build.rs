@@ -249,7 +249,7 @@ enum Completed {
     File(PathBuf),
 }
 
-fn header_for(fst_len: u64, stats: &ValueStats, len: u64) -> Result<Header> {
+fn header_for(fst_len: u64, stats: &ValueStats, len: u64, node_ends: bool) -> Result<Header> {
     let reader = stats.reader();
     let values_len = values_len_for(len, reader.width).ok_or(Error::CapacityExceeded {
         what: "value section bytes",
@@ -262,11 +262,14 @@ fn header_for(fst_len: u64, stats: &ValueStats, len: u64) -> Result<Header> {
         base: reader.base,
         encoding: reader.encoding,
         width: reader.width,
+        node_ends,
     })
 }
 
 fn finish_memory(fst_bytes: &[u8], values: &[u64], stats: ValueStats) -> Result<FrozenLayer> {
-    let header = header_for(fst_bytes.len() as u64, &stats, values.len() as u64)?;
+    // In memory, the node-end index would only cost bytes: nothing checks a layer
+    // this crate has just built.
+    let header = header_for(fst_bytes.len() as u64, &stats, values.len() as u64, false)?;
     let total = header
         .total_len()
         .and_then(|t| usize::try_from(t).ok())
@@ -296,7 +299,8 @@ fn finish_memory(fst_bytes: &[u8], values: &[u64], stats: ValueStats) -> Result<
     FrozenLayer::from_built(Storage::Heap(bytes))
 }
 
-/// Writes padding, values, footer and header around the FST already in the file.
+/// Writes padding, values, the node-end index, footer and header around the FST
+/// already in the file.
 fn finish_file(
     out: BufWriter<File>,
     fst_len: u64,
@@ -305,7 +309,7 @@ fn finish_file(
     stats: ValueStats,
 ) -> io::Result<()> {
     let len = stats.count();
-    let header = header_for(fst_len, &stats, len).map_err(io::Error::other)?;
+    let header = header_for(fst_len, &stats, len, true).map_err(io::Error::other)?;
     let mut sink = Sink::File {
         out,
         written: fst_len,
@@ -322,18 +326,47 @@ fn finish_file(
         reader.read_exact(&mut word)?;
         packer.push(u64::from_le_bytes(word))?;
     }
-    let Sink::File { mut out, crc, .. } = packer.finish()? else {
+    let Sink::File { out, crc, .. } = packer.finish()? else {
         unreachable!("the packer writes to the file sink it was given")
     };
+    let mut file = out.into_inner().map_err(|e| e.into_error())?;
+    // The FST is read back through a map of the file, so the index is written in
+    // fixed memory. The map covers only the bytes written so far, which nothing
+    // changes while it exists: the index and the footer go after them, the header
+    // (not mapped for reading: the FST starts after it) once the map is gone.
+    let map = crate::mmap::map(&file)?;
+    let fst = &map[HEADER_LEN..HEADER_LEN + fst_len as usize];
+    let index_crc = write_node_ends(&file, fst, header.node_ends_start())?;
+    drop(map);
     let head = header.encode();
     let mut whole = crc32fast::Hasher::new();
     whole.update(&head);
     whole.combine(&crc);
-    out.write_all(&footer(whole.finalize()))?;
-    let mut file = out.into_inner().map_err(|e| e.into_error())?;
+    whole.combine(&index_crc);
+    let end = header.node_ends_start() + header.node_ends_len();
+    file.seek(SeekFrom::Start(end))?;
+    file.write_all(&footer(whole.finalize()))?;
     file.seek(SeekFrom::Start(0))?;
     file.write_all(&head)?;
     Ok(())
+}
+
+/// Writes the node-end index of `fst` at offset `at` of `file` (in runs of fixed
+/// size, from its end down) and returns the CRC-32 state of the section.
+pub(crate) fn write_node_ends(file: &File, fst: &[u8], at: u64) -> io::Result<crc32fast::Hasher> {
+    let mut file = file;
+    // The runs arrive last first: each one's CRC goes in front of the rest's.
+    let mut rest = crc32fast::Hasher::new();
+    crate::validate::write_node_ends(fst, |offset, run| {
+        file.seek(SeekFrom::Start(at + offset as u64))?;
+        file.write_all(run)?;
+        let mut crc = crc32fast::Hasher::new();
+        crc.update(run);
+        crc.combine(&rest);
+        rest = crc;
+        Ok(())
+    })?;
+    Ok(rest)
 }
 
 fn fst_to_io(e: fst::Error) -> io::Error {

@@ -12,7 +12,12 @@ pub(crate) const MAGIC: [u8; 8] = *b"MEMKVFRZ";
 /// The last four bytes of every frozen-layer file (after the checksum).
 pub(crate) const END_MAGIC: [u8; 4] = *b"FRZ\n";
 /// The format version this build writes and the newest it reads.
-pub(crate) const VERSION: u32 = 1;
+pub(crate) const VERSION: u32 = 2;
+/// The oldest format version this build reads. Version 1 is version 2 without
+/// flags.
+pub(crate) const OLDEST_VERSION: u32 = 1;
+/// Header flag (version 2): a node-end index follows the value section.
+pub(crate) const FLAG_NODE_ENDS: u32 = 1;
 /// Size of the fixed header.
 pub(crate) const HEADER_LEN: usize = 64;
 /// Size of the footer: CRC-32 then the end magic.
@@ -59,11 +64,19 @@ pub(crate) struct Header {
     pub encoding: ValueEncoding,
     /// Bits per packed value (0 for [`ValueEncoding::Ordinal`]).
     pub width: u8,
+    /// Whether the node-end index section is present ([`FLAG_NODE_ENDS`]).
+    pub node_ends: bool,
 }
 
 /// Rounds up to a multiple of 8.
 pub(crate) fn align8(n: u64) -> u64 {
     n.div_ceil(8) * 8
+}
+
+/// The length of the node-end index of an FST section of `fst_len` bytes: one bit
+/// per FST byte, in whole 64-bit words.
+pub(crate) fn node_ends_len_for(fst_len: u64) -> u64 {
+    fst_len.div_ceil(64) * 8
 }
 
 /// The value-section length that `len` values of `width` bits take: whole 64-bit
@@ -89,10 +102,33 @@ impl Header {
         HEADER_LEN as u64 + align8(self.fst_len)
     }
 
+    /// Offset of the node-end index section (present or not).
+    pub fn node_ends_start(&self) -> u64 {
+        self.values_start().saturating_add(self.values_len)
+    }
+
+    /// Length of the node-end index section (0 when absent).
+    pub fn node_ends_len(&self) -> u64 {
+        if self.node_ends {
+            node_ends_len_for(self.fst_len)
+        } else {
+            0
+        }
+    }
+
+    /// Where the node-end index lies in the file, if present. Only meaningful once
+    /// [`Header::decode`] has checked the sections against the file length.
+    pub fn node_ends_range(&self) -> Option<std::ops::Range<usize>> {
+        let start = self.node_ends_start() as usize;
+        self.node_ends
+            .then(|| start..start + self.node_ends_len() as usize)
+    }
+
     /// The length of the whole file this header describes.
     pub fn total_len(&self) -> Option<u64> {
         self.values_start()
             .checked_add(self.values_len)?
+            .checked_add(self.node_ends_len())?
             .checked_add(FOOTER_LEN as u64)
     }
 
@@ -101,7 +137,8 @@ impl Header {
         let mut h = [0u8; HEADER_LEN];
         h[0..8].copy_from_slice(&MAGIC);
         h[8..12].copy_from_slice(&VERSION.to_le_bytes());
-        // 12..16: flags, reserved (zero).
+        let flags = if self.node_ends { FLAG_NODE_ENDS } else { 0 };
+        h[12..16].copy_from_slice(&flags.to_le_bytes());
         h[16..24].copy_from_slice(&self.len.to_le_bytes());
         h[24..32].copy_from_slice(&self.fst_len.to_le_bytes());
         h[32..40].copy_from_slice(&self.values_len.to_le_bytes());
@@ -131,13 +168,20 @@ impl Header {
             });
         }
         let version = u32_at(bytes, 8);
-        if version != VERSION {
+        if !(OLDEST_VERSION..=VERSION).contains(&version) {
             return Err(Error::Version {
                 expected: VERSION,
                 got: version,
             });
         }
-        if u32_at(bytes, 12) != 0 || bytes[50..56].iter().any(|&b| b != 0) {
+        let flags = u32_at(bytes, 12);
+        let known_flags = if version == 1 { 0 } else { FLAG_NODE_ENDS };
+        if flags & !known_flags != 0 {
+            return Err(Error::corrupt(format!(
+                "unknown header flags {flags:#x} for format version {version}"
+            )));
+        }
+        if bytes[50..56].iter().any(|&b| b != 0) {
             return Err(Error::corrupt("reserved header bytes are not zero"));
         }
         let header = Header {
@@ -147,6 +191,7 @@ impl Header {
             base: u64_at(bytes, 40),
             encoding: ValueEncoding::from_code(bytes[48])?,
             width: bytes[49],
+            node_ends: flags & FLAG_NODE_ENDS != 0,
         };
         let announced = u64_at(bytes, 56);
         let total = header
@@ -257,6 +302,7 @@ mod tests {
             base: 10,
             encoding: ValueEncoding::Packed,
             width: 7,
+            node_ends: false,
         }
     }
 
@@ -287,14 +333,27 @@ mod tests {
             Header::decode(&good[..good.len() - 1]),
             Err(Error::Truncated { .. })
         ));
-        let mut v2 = good.clone();
-        v2[8] = 2;
+        let mut v3 = good.clone();
+        v3[8] = 3;
         assert!(matches!(
-            Header::decode(&v2),
+            Header::decode(&v3),
             Err(Error::Version {
-                expected: 1,
-                got: 2
+                expected: 2,
+                got: 3
             })
+        ));
+        let mut v1_flags = good.clone();
+        v1_flags[8] = 1;
+        v1_flags[12] = 1;
+        assert!(matches!(
+            Header::decode(&v1_flags),
+            Err(Error::Corrupt { .. })
+        ));
+        let mut unknown_flag = good.clone();
+        unknown_flag[12] = 2;
+        assert!(matches!(
+            Header::decode(&unknown_flag),
+            Err(Error::Corrupt { .. })
         ));
         let mut flipped = good.clone();
         flipped[HEADER_LEN] ^= 1;
@@ -308,6 +367,20 @@ mod tests {
             Header::decode(&file_of(&wide)),
             Err(Error::Corrupt { .. })
         ));
+    }
+
+    #[test]
+    fn the_node_end_index_adds_a_bit_per_fst_byte() {
+        let mut h = sample();
+        h.node_ends = true;
+        h.fst_len = 65;
+        let bytes = file_of(&h);
+        let back = Header::decode(&bytes).unwrap();
+        assert_eq!(back, h);
+        assert_eq!(back.node_ends_len(), 16);
+        let start = back.node_ends_start() as usize;
+        assert_eq!(back.node_ends_range(), Some(start..start + 16));
+        assert_eq!(bytes.len(), start + 16 + FOOTER_LEN);
     }
 
     #[test]

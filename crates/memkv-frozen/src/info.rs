@@ -1,7 +1,7 @@
 //! [`FormatInfo`]: what a layer's header and footer record, for tools such as
 //! `memkv stats`.
 
-use crate::format::{ValueEncoding, FOOTER_LEN, VERSION};
+use crate::format::{ValueEncoding, FOOTER_LEN};
 use crate::FrozenLayer;
 
 /// How a layer stores its values (the value section of `docs/FORMAT.md`).
@@ -23,12 +23,12 @@ pub enum ValueLayout {
 }
 
 /// What a layer's file format records about it: the figures of its header and
-/// footer. Format version 1 records no build parameters (input, duplicate policy,
+/// footer. The format records no build parameters (input, duplicate policy,
 /// memory budget).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct FormatInfo {
-    /// The format version of the bytes (1).
+    /// The format version of the bytes (2; files written by earlier builds say 1).
     pub version: u32,
     /// The number of keys.
     pub keys: u64,
@@ -38,6 +38,8 @@ pub struct FormatInfo {
     pub fst_bytes: u64,
     /// The length of the value section.
     pub value_bytes: u64,
+    /// The length of the node-end index (0 when absent: layers built in memory).
+    pub node_end_index_bytes: u64,
     /// How values are stored.
     pub values: ValueLayout,
     /// The CRC-32 (IEEE) of everything before the footer, as stored in the footer.
@@ -52,7 +54,8 @@ impl FrozenLayer {
     ///
     /// let layer = FrozenLayer::from_sorted_iter([("a", 10), ("b", 13), ("c", 11)])?;
     /// let info = layer.format_info();
-    /// assert_eq!((info.version, info.keys), (1, 3));
+    /// assert_eq!((info.version, info.keys), (2, 3));
+    /// assert_eq!(info.node_end_index_bytes, 0);
     /// assert_eq!(info.values, ValueLayout::Packed { base: 10, bits: 2 });
     /// assert_eq!(info.file_bytes, layer.as_bytes().len() as u64);
     /// # Ok::<(), memkv_core::Error>(())
@@ -62,13 +65,17 @@ impl FrozenLayer {
         let footer = bytes.len() - FOOTER_LEN;
         let mut crc = [0u8; 4];
         crc.copy_from_slice(&bytes[footer..footer + 4]);
+        let mut ver = [0u8; 4];
+        ver.copy_from_slice(&bytes[8..12]);
         let reader = self.value_reader();
         FormatInfo {
-            version: VERSION,
+            version: u32::from_le_bytes(ver),
             keys: self.len() as u64,
             file_bytes: bytes.len() as u64,
             fst_bytes: self.as_fst().as_bytes().len() as u64,
             value_bytes: self.value_section_len() as u64,
+            node_end_index_bytes: crate::format::Header::decode(bytes)
+                .map_or(0, |h| h.node_ends_len()),
             values: match reader.encoding {
                 ValueEncoding::Packed => ValueLayout::Packed {
                     base: reader.base,

@@ -6,8 +6,8 @@
 //! `fst` trusts its input: a node that claims more bytes than exist, a pack size
 //! above 8 or a transition that points outside the FST makes it panic, and a
 //! transition that points forward could make a walk loop. This pass proves, in one
-//! backward sweep over the bytes and with little memory, that none of that can
-//! happen (`docs/FORMAT.md`, "Reading rules", lists what it checks):
+//! backward sweep over the bytes, that none of that can happen (`docs/FORMAT.md`,
+//! "Reading rules", lists what it checks):
 //!
 //! - the FST header and trailer are well formed (version 3, root address where
 //!   `fst` expects it);
@@ -23,6 +23,13 @@
 //! - no output exceeds the largest ordinal, and the number of nodes times the
 //!   largest output fits in a `u64`, so the sums `fst` forms along a path cannot
 //!   overflow.
+//!
+//! Matching transition targets with nodes needs memory: the sweep meets a target
+//! long before the node it names. Files written by this crate carry a node-end
+//! index (one bit per FST byte, `docs/FORMAT.md`), which the sweep checks against
+//! the nodes it decodes and then looks targets up in: constant memory, whatever
+//! the file size. Without the index (layers in memory, version 1 files) the sweep
+//! keeps the pending targets in a heap, about 1% of the FST on real key sets.
 //!
 //! What it does not prove is that the keys and ordinals are *right* (that every
 //! path spells a distinct key in order, with ordinals 0, 1, 2, ...): that takes a
@@ -66,8 +73,9 @@ pub(crate) struct FstCheck {
     pub max_pending: usize,
 }
 
-/// Checks the FST section `fst` of a layer whose header counts `keys` keys.
-pub(crate) fn check_fst(fst: &[u8], keys: u64) -> Result<FstCheck> {
+/// Checks the FST section `fst` of a layer whose header counts `keys` keys, with
+/// the layer's node-end index when it has one.
+pub(crate) fn check_fst(fst: &[u8], keys: u64, node_ends: Option<&[u8]>) -> Result<FstCheck> {
     if fst.len() < EMPTY_FST {
         return Err(corrupt(format!(
             "{} bytes, fewer than the {EMPTY_FST} of an empty FST",
@@ -93,6 +101,9 @@ pub(crate) fn check_fst(fst: &[u8], keys: u64) -> Result<FstCheck> {
         if fst.len() != EMPTY_FST || keys != 1 {
             return Err(corrupt("root is the empty final state, but the FST is not"));
         }
+        if let Some(index) = node_ends {
+            NodeEnds::new(index).expect_clear(0, index.len() * 8)?;
+        }
         return Ok(FstCheck::default());
     }
     // The root node is the last thing before the trailer.
@@ -100,13 +111,104 @@ pub(crate) fn check_fst(fst: &[u8], keys: u64) -> Result<FstCheck> {
         .ok()
         .filter(|&r| r >= FST_HEADER && r.checked_add(FST_TRAILER + 1) == Some(fst.len()))
         .ok_or_else(|| corrupt(format!("root address {root} is not where it must be")))?;
-    sweep(&fst[..=root], keys.saturating_sub(1))
+    let pending = match node_ends {
+        Some(index) => {
+            // Outside the node region no bit may be set: a target there would be
+            // taken for a node.
+            let index = NodeEnds::new(index);
+            index.expect_clear(0, FST_HEADER)?;
+            index.expect_clear(root + 1, index.bits())?;
+            Pending::Index(index)
+        }
+        None => Pending::Heap(BinaryHeap::new()),
+    };
+    sweep(&fst[..=root], keys.saturating_sub(1), pending)
+}
+
+/// The node-end index of a layer file: bit `a` (bit `a % 8` of byte `a / 8`) is
+/// set exactly when FST byte `a` is the last byte of a node.
+#[derive(Clone, Copy)]
+struct NodeEnds<'a>(&'a [u8]);
+
+impl<'a> NodeEnds<'a> {
+    fn new(bytes: &'a [u8]) -> NodeEnds<'a> {
+        NodeEnds(bytes)
+    }
+
+    /// How many addresses the index covers.
+    fn bits(&self) -> usize {
+        self.0.len() * 8
+    }
+
+    fn is_set(&self, a: usize) -> bool {
+        self.0.get(a / 8).is_some_and(|b| b >> (a % 8) & 1 == 1)
+    }
+
+    /// Checks that no bit in `from..to` is set.
+    fn expect_clear(&self, from: usize, to: usize) -> Result<()> {
+        match (from..to.min(self.bits())).find(|&a| self.is_set(a)) {
+            None => Ok(()),
+            Some(a) => Err(corrupt(format!(
+                "the node-end index marks byte {a}, which ends no node"
+            ))),
+        }
+    }
+}
+
+/// Writes the node-end index of `fst` (an FST this crate built, or one that passed
+/// [`check_fst`]) as [`NodeEnds`] bytes: `emit(at, bytes)` receives consecutive
+/// runs of the index, from its end down to its start, each to go at offset `at` of
+/// the section. Memory is a fixed 64 KiB buffer, whatever the FST size.
+pub(crate) fn write_node_ends(
+    fst: &[u8],
+    mut emit: impl FnMut(usize, &[u8]) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    const RUN: usize = 1 << 16;
+    let len = fst.len().div_ceil(64) * 8;
+    let mut run = vec![0u8; RUN.min(len)];
+    // The run covers index bytes `start..start + run.len()`.
+    let mut start = len - run.len();
+    let end = fst.len() - 4;
+    let root = usize::try_from(u64_at(fst, end - 8)).map_err(std::io::Error::other)?;
+    if root != EMPTY_ADDRESS {
+        let data = &fst[..=root];
+        let mut addr = root;
+        loop {
+            while addr / 8 < start {
+                emit(start, &run)?;
+                run.fill(0);
+                let next = start.saturating_sub(RUN);
+                run.truncate(start - next);
+                start = next;
+            }
+            run[addr / 8 - start] |= 1 << (addr % 8);
+            let node = decode(data, addr).map_err(std::io::Error::other)?;
+            if node.low == FST_HEADER {
+                break;
+            }
+            addr = node.low - 1;
+        }
+    }
+    // The rest, down to the start of the index, holds no node end.
+    loop {
+        emit(start, &run)?;
+        if start == 0 {
+            return Ok(());
+        }
+        run.fill(0);
+        let next = start.saturating_sub(RUN);
+        run.truncate(start - next);
+        start = next;
+    }
 }
 
 /// Transition targets seen but not yet matched with a node. Targets lie below the
 /// node that holds them, and the sweep moves down, so a target is matched (or
 /// found to point into the middle of a node) when the sweep passes it.
-enum Pending {
+enum Pending<'a> {
+    /// The file's node-end index: targets are looked up in it at once, and the
+    /// sweep checks that it marks exactly the ends of the nodes it decodes.
+    Index(NodeEnds<'a>),
     /// A max-heap of target addresses (with repeats): small for real FSTs, whose
     /// transitions mostly point to recent nodes.
     Heap(BinaryHeap<usize>),
@@ -115,16 +217,25 @@ enum Pending {
     Bits(Vec<u64>),
 }
 
-impl Pending {
+impl Pending<'_> {
     fn len_hint(&self) -> usize {
         match self {
+            Pending::Index(_) => 0,
             Pending::Heap(h) => h.len(),
             Pending::Bits(b) => b.len(),
         }
     }
 
-    fn push(&mut self, target: usize, region: usize) {
+    fn push(&mut self, target: usize, region: usize) -> Result<()> {
         match self {
+            // A marked byte the sweep has not reached yet is checked to end a node
+            // when the sweep gets there.
+            Pending::Index(index) if index.is_set(target) => {}
+            Pending::Index(_) => {
+                return Err(corrupt(format!(
+                    "a transition points to byte {target}, which the node-end index does not mark"
+                )))
+            }
             Pending::Heap(h) => {
                 h.push(target);
                 // A heap entry costs 64 bits, a bitmap one bit per byte.
@@ -138,6 +249,7 @@ impl Pending {
             }
             Pending::Bits(bits) => bits[target / 64] |= 1 << (target % 64),
         }
+        Ok(())
     }
 
     /// Settles every target within the node at `low..=addr`: those at `addr` are
@@ -149,6 +261,14 @@ impl Pending {
             ))
         };
         match self {
+            Pending::Index(index) => {
+                if !index.is_set(addr) {
+                    return Err(corrupt(format!(
+                        "the node-end index does not mark the end of the node at {low}..={addr}"
+                    )));
+                }
+                index.expect_clear(low, addr)?;
+            }
             Pending::Heap(h) => {
                 while let Some(&t) = h.peek() {
                     if t < low {
@@ -183,8 +303,7 @@ impl Pending {
 
 /// Decodes every node of `data` (the FST up to and including the root node's last
 /// byte), from the root down.
-fn sweep(data: &[u8], max_output: u64) -> Result<FstCheck> {
-    let mut pending = Pending::Heap(BinaryHeap::new());
+fn sweep(data: &[u8], max_output: u64, mut pending: Pending<'_>) -> Result<FstCheck> {
     let mut check = FstCheck::default();
     let mut largest = 0u64;
     let mut addr = data.len() - 1;
@@ -209,7 +328,7 @@ fn sweep(data: &[u8], max_output: u64) -> Result<FstCheck> {
             // The byte just below this node is the next node's last byte, which
             // the sweep decodes next: only other targets need remembering.
             if target != EMPTY_ADDRESS && target + 1 != node.low {
-                pending.push(target, data.len());
+                pending.push(target, data.len())?;
                 check.max_pending = check.max_pending.max(pending.len_hint());
             }
         }
@@ -467,9 +586,12 @@ mod tests {
     #[test]
     fn built_layers_pass_and_every_node_is_visited() {
         let empty = FrozenLayer::from_sorted_iter(Vec::<(&[u8], u64)>::new()).unwrap();
-        assert_eq!(check_fst(fst_of(&empty), 0).unwrap().nodes, 1);
+        assert_eq!(check_fst(fst_of(&empty), 0, None).unwrap().nodes, 1);
         let only_empty_key = FrozenLayer::from_sorted_iter([("", 7)]).unwrap();
-        assert_eq!(check_fst(fst_of(&only_empty_key), 1).unwrap().nodes, 0);
+        assert_eq!(
+            check_fst(fst_of(&only_empty_key), 1, None).unwrap().nodes,
+            0
+        );
         // 300 keys under one byte each: a 256-transition indexed root.
         let wide: Vec<(Vec<u8>, u64)> = (0..=255u8)
             .map(|b| vec![b])
@@ -480,10 +602,61 @@ mod tests {
             .map(|(i, k)| (k, i as u64))
             .collect();
         let layer = FrozenLayer::from_sorted_iter(wide.iter().map(|(k, v)| (k, *v))).unwrap();
-        let check = check_fst(fst_of(&layer), 300).unwrap();
+        let check = check_fst(fst_of(&layer), 300, None).unwrap();
         assert!(check.nodes >= 2, "{check:?}");
         // The key count must match.
-        assert!(check_fst(fst_of(&layer), 299).is_err());
+        assert!(check_fst(fst_of(&layer), 299, None).is_err());
+    }
+
+    /// The node-end index of `fst`, as `write_node_ends` lays it out.
+    fn index_of(fst: &[u8]) -> Vec<u8> {
+        let mut index = vec![0xEE; fst.len().div_ceil(64) * 8];
+        let mut covered = index.len();
+        write_node_ends(fst, |at, run| {
+            assert_eq!(at + run.len(), covered, "runs come down without gaps");
+            covered = at;
+            index[at..at + run.len()].copy_from_slice(run);
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(covered, 0);
+        index
+    }
+
+    #[test]
+    fn the_node_end_index_replaces_the_pending_set_and_is_checked() {
+        let keys: Vec<(String, u64)> = (0..5000u64)
+            .map(|i| (format!("dir{}/file{}", i % 97, i), i * 7 % 5000))
+            .collect::<std::collections::BTreeMap<_, _>>()
+            .into_iter()
+            .collect();
+        let layer = FrozenLayer::from_sorted_iter(keys.iter().map(|(k, v)| (k, *v))).unwrap();
+        let fst = fst_of(&layer);
+        let index = index_of(fst);
+        let without = check_fst(fst, 5000, None).unwrap();
+        assert!(without.max_pending > 0);
+        let with = check_fst(fst, 5000, Some(&index)).unwrap();
+        assert_eq!((with.nodes, with.max_pending), (without.nodes, 0));
+        // Every wrong bit is caught: a node end left out, a byte inside a node or
+        // in the header or trailer marked.
+        for a in [
+            0,
+            FST_HEADER,
+            FST_HEADER + 1,
+            fst.len() / 2,
+            fst.len() - 25,
+            fst.len() - 1,
+        ] {
+            let mut wrong = index.clone();
+            wrong[a / 8] ^= 1 << (a % 8);
+            assert!(check_fst(fst, 5000, Some(&wrong)).is_err(), "bit {a}");
+        }
+        // Small and empty FSTs get an index too.
+        for tiny in [vec![], vec![("", 1)], vec![("a", 1)]] {
+            let layer = FrozenLayer::from_sorted_iter(tiny.clone()).unwrap();
+            let fst = fst_of(&layer);
+            check_fst(fst, tiny.len() as u64, Some(&index_of(fst))).unwrap();
+        }
     }
 
     #[test]
@@ -491,7 +664,7 @@ mod tests {
         let mut p = Pending::Heap(BinaryHeap::new());
         let region = 100_000;
         for t in (16..region).step_by(7) {
-            p.push(t, region);
+            p.push(t, region).unwrap();
         }
         assert!(matches!(p, Pending::Bits(_)));
         // Matching targets pass; a target inside a node does not.
@@ -537,9 +710,9 @@ mod tests {
                 .unwrap()
         };
         let fst = fst_of(&layer);
-        let check = check_fst(fst, keys.len() as u64).unwrap();
+        let check = check_fst(fst, keys.len() as u64, None).unwrap();
         let sweep = best(&|| {
-            check_fst(fst, keys.len() as u64).unwrap();
+            check_fst(fst, keys.len() as u64, None).unwrap();
         });
         let crc = best(&|| {
             crate::format::verify_checksum(layer.as_bytes()).unwrap();

@@ -1,8 +1,9 @@
 //! Committed layer files must keep opening, with the same contents, in every later
 //! version: format changes need a new version number, not silent breakage.
 //!
-//! To regenerate after a deliberate format change (with a version bump), run
-//! `MEMKV_BLESS=1 cargo test -p memkv-frozen --test golden` and commit the files.
+//! To write the current version's files after a deliberate format change (with a
+//! version bump: add the new version's files, keep the old ones), run
+//! `MEMKV_BLESS=1 cargo test -p memkv-frozen --test golden` and commit them.
 
 use std::path::PathBuf;
 
@@ -42,13 +43,25 @@ fn counted_entries() -> Vec<(Vec<u8>, u64)> {
         .collect()
 }
 
-fn check(name: &str, entries: Vec<(Vec<u8>, u64)>) {
+/// Which writer produced a golden file.
+#[derive(Clone, Copy, PartialEq)]
+enum Era {
+    /// Format version 1 (no node-end index): must keep opening, with the same
+    /// contents, and `write_to` upgrades it to today's bytes.
+    V1,
+    /// Today's format: `write_to` must still produce exactly the committed bytes.
+    Current,
+}
+
+fn check(name: &str, entries: Vec<(Vec<u8>, u64)>, era: Era) {
     let path = data_dir().join(name);
     let built = FrozenLayer::from_sorted_iter(entries.iter().map(|(k, v)| (k, *v))).unwrap();
-    if std::env::var_os("MEMKV_BLESS").is_some() {
+    if era == Era::Current && std::env::var_os("MEMKV_BLESS").is_some() {
         built.write_to(&path).unwrap();
     }
     let opened = FrozenLayer::open(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let version = if era == Era::V1 { 1 } else { 2 };
+    assert_eq!(opened.format_info().version, version, "{name}: version");
     assert_eq!(
         opened.iter().collect::<Vec<_>>(),
         entries,
@@ -59,20 +72,43 @@ fn check(name: &str, entries: Vec<(Vec<u8>, u64)>) {
         assert_eq!(opened.get(k), Some(*v));
         assert_eq!(opened.rank(k), Some(i as u64));
     }
-    // Today's builder still writes exactly the committed bytes.
+    // Today's writer, given a fresh build or the opened file, writes exactly the
+    // bytes of a current golden file.
+    let dir = tempfile::tempdir().unwrap();
+    let (fresh, rewritten) = (dir.path().join("fresh.frz"), dir.path().join("again.frz"));
+    built.write_to(&fresh).unwrap();
+    opened.write_to(&rewritten).unwrap();
+    let fresh = std::fs::read(fresh).unwrap();
     assert_eq!(
-        opened.as_bytes(),
-        built.as_bytes(),
-        "{name}: bytes differ from a fresh build"
+        std::fs::read(rewritten).unwrap(),
+        fresh,
+        "{name}: rewritten"
     );
+    if era == Era::Current {
+        assert_eq!(
+            std::fs::read(&path).unwrap(),
+            fresh,
+            "{name}: bytes differ from a fresh build"
+        );
+    }
 }
 
 #[test]
 fn golden_v1_packed_values() {
-    check("golden-v1-packed.frz", packed_entries());
+    check("golden-v1-packed.frz", packed_entries(), Era::V1);
 }
 
 #[test]
 fn golden_v1_counted_values() {
-    check("golden-v1-counted.frz", counted_entries());
+    check("golden-v1-counted.frz", counted_entries(), Era::V1);
+}
+
+#[test]
+fn golden_v2_packed_values() {
+    check("golden-v2-packed.frz", packed_entries(), Era::Current);
+}
+
+#[test]
+fn golden_v2_counted_values() {
+    check("golden-v2-counted.frz", counted_entries(), Era::Current);
 }
