@@ -118,6 +118,9 @@ impl<V> ArenaArt<V> {
     /// the suffix is there, else in a rewritten bucket, or in a subtree when the
     /// bucket is full.
     fn insert_in_bucket(&mut self, slot: Slot, c: Child, rest: &[u8], value: V) -> Option<V> {
+        // The search below reads records all over the block: ask for its first
+        // lines together instead of one miss after another.
+        bucket::prefetch_block(self.bucket(c));
         let view = View::new(self.bucket(c));
         let at = match view.search(rest) {
             Ok(i) => {
