@@ -163,7 +163,6 @@ pub(crate) fn write_node_ends(
     fst: &[u8],
     mut emit: impl FnMut(usize, &[u8]) -> std::io::Result<()>,
 ) -> std::io::Result<()> {
-    const RUN: usize = 1 << 16;
     let len = fst.len().div_ceil(64) * 8;
     let mut run = vec![0u8; RUN.min(len)];
     // The run covers index bytes `start..start + run.len()`.
@@ -176,10 +175,7 @@ pub(crate) fn write_node_ends(
         loop {
             while addr / 8 < start {
                 emit(start, &run)?;
-                run.fill(0);
-                let next = start.saturating_sub(RUN);
-                run.truncate(start - next);
-                start = next;
+                move_down(&mut run, &mut start);
             }
             run[addr / 8 - start] |= 1 << (addr % 8);
             let node = decode(data, addr).map_err(std::io::Error::other)?;
@@ -195,11 +191,20 @@ pub(crate) fn write_node_ends(
         if start == 0 {
             return Ok(());
         }
-        run.fill(0);
-        let next = start.saturating_sub(RUN);
-        run.truncate(start - next);
-        start = next;
+        move_down(&mut run, &mut start);
     }
+}
+
+/// Index bytes [`write_node_ends`] writes at a time.
+const RUN: usize = 1 << 16;
+
+/// Makes `run` (index bytes `*start..`) the cleared run just below it: [`RUN`]
+/// bytes, fewer at the bottom of the index.
+fn move_down(run: &mut Vec<u8>, start: &mut usize) {
+    let next = start.saturating_sub(RUN);
+    run.fill(0);
+    run.truncate(*start - next);
+    *start = next;
 }
 
 /// Transition targets seen but not yet matched with a node. Targets lie below the

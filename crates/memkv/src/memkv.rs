@@ -204,7 +204,7 @@ impl<V: Clone, E: SharedMap<Value = V>> OrderedMap for MemKV<V, E> {
         MemKV::len(self)
     }
     fn range<R: RangeBounds<[u8]>>(&self, range: R) -> Self::Range<'_> {
-        self.engine.scan(&KeyBounds::from_range(&range))
+        MemKV::range(self, range)
     }
     fn memory_usage(&self) -> usize {
         MemKV::memory_usage(self)
