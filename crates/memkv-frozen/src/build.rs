@@ -357,7 +357,7 @@ pub(crate) fn write_node_ends(file: &File, fst: &[u8], at: u64) -> io::Result<cr
     let mut file = file;
     // The runs arrive last first: each one's CRC goes in front of the rest's.
     let mut rest = crc32fast::Hasher::new();
-    crate::validate::write_node_ends(fst, |offset, run| {
+    crate::validate::node_end_runs(fst, |offset, run| {
         file.seek(SeekFrom::Start(at + offset as u64))?;
         file.write_all(run)?;
         let mut crc = crc32fast::Hasher::new();

@@ -167,7 +167,7 @@ impl Header {
                 got: bytes.len() as u64,
             });
         }
-        let version = u32_at(bytes, 8);
+        let version = version(bytes);
         if !(OLDEST_VERSION..=VERSION).contains(&version) {
             return Err(Error::Version {
                 expected: VERSION,
@@ -253,6 +253,11 @@ pub(crate) fn max_of_width(width: u8) -> u64 {
         64.. => u64::MAX,
         w => (1u64 << w) - 1,
     }
+}
+
+/// The format version recorded in `bytes`, which [`Header::decode`] accepted.
+pub(crate) fn version(bytes: &[u8]) -> u32 {
+    u32_at(bytes, 8)
 }
 
 /// Checks the footer's CRC-32, which covers every byte before the footer.

@@ -1,7 +1,7 @@
 //! [`FormatInfo`]: what a layer's header and footer record, for tools such as
 //! `memkv stats`.
 
-use crate::format::{ValueEncoding, FOOTER_LEN};
+use crate::format::{self, Header, ValueEncoding, FOOTER_LEN};
 use crate::FrozenLayer;
 
 /// How a layer stores its values (the value section of `docs/FORMAT.md`).
@@ -65,17 +65,16 @@ impl FrozenLayer {
         let footer = bytes.len() - FOOTER_LEN;
         let mut crc = [0u8; 4];
         crc.copy_from_slice(&bytes[footer..footer + 4]);
-        let mut ver = [0u8; 4];
-        ver.copy_from_slice(&bytes[8..12]);
+        let header = Header::decode(bytes)
+            .expect("a layer's bytes passed Header::decode when the layer was made");
         let reader = self.value_reader();
         FormatInfo {
-            version: u32::from_le_bytes(ver),
+            version: format::version(bytes),
             keys: self.len() as u64,
             file_bytes: bytes.len() as u64,
             fst_bytes: self.as_fst().as_bytes().len() as u64,
             value_bytes: self.value_section_len() as u64,
-            node_end_index_bytes: crate::format::Header::decode(bytes)
-                .map_or(0, |h| h.node_ends_len()),
+            node_end_index_bytes: header.node_ends_len(),
             values: match reader.encoding {
                 ValueEncoding::Packed => ValueLayout::Packed {
                     base: reader.base,

@@ -102,7 +102,8 @@ pub(crate) fn check_fst(fst: &[u8], keys: u64, node_ends: Option<&[u8]>) -> Resu
             return Err(corrupt("root is the empty final state, but the FST is not"));
         }
         if let Some(index) = node_ends {
-            NodeEnds::new(index).expect_clear(0, index.len() * 8)?;
+            let index = NodeEnds(index);
+            index.expect_clear(0, index.bits())?;
         }
         return Ok(FstCheck::default());
     }
@@ -115,7 +116,7 @@ pub(crate) fn check_fst(fst: &[u8], keys: u64, node_ends: Option<&[u8]>) -> Resu
         Some(index) => {
             // Outside the node region no bit may be set: a target there would be
             // taken for a node.
-            let index = NodeEnds::new(index);
+            let index = NodeEnds(index);
             index.expect_clear(0, FST_HEADER)?;
             index.expect_clear(root + 1, index.bits())?;
             Pending::Index(index)
@@ -130,11 +131,7 @@ pub(crate) fn check_fst(fst: &[u8], keys: u64, node_ends: Option<&[u8]>) -> Resu
 #[derive(Clone, Copy)]
 struct NodeEnds<'a>(&'a [u8]);
 
-impl<'a> NodeEnds<'a> {
-    fn new(bytes: &'a [u8]) -> NodeEnds<'a> {
-        NodeEnds(bytes)
-    }
-
+impl NodeEnds<'_> {
     /// How many addresses the index covers.
     fn bits(&self) -> usize {
         self.0.len() * 8
@@ -159,7 +156,7 @@ impl<'a> NodeEnds<'a> {
 /// [`check_fst`]) as [`NodeEnds`] bytes: `emit(at, bytes)` receives consecutive
 /// runs of the index, from its end down to its start, each to go at offset `at` of
 /// the section. Memory is a fixed 64 KiB buffer, whatever the FST size.
-pub(crate) fn write_node_ends(
+pub(crate) fn node_end_runs(
     fst: &[u8],
     mut emit: impl FnMut(usize, &[u8]) -> std::io::Result<()>,
 ) -> std::io::Result<()> {
@@ -195,7 +192,7 @@ pub(crate) fn write_node_ends(
     }
 }
 
-/// Index bytes [`write_node_ends`] writes at a time.
+/// Index bytes [`node_end_runs`] emits at a time.
 const RUN: usize = 1 << 16;
 
 /// Makes `run` (index bytes `*start..`) the cleared run just below it: [`RUN`]
@@ -613,11 +610,11 @@ mod tests {
         assert!(check_fst(fst_of(&layer), 299, None).is_err());
     }
 
-    /// The node-end index of `fst`, as `write_node_ends` lays it out.
+    /// The node-end index of `fst`, as `node_end_runs` lays it out.
     fn index_of(fst: &[u8]) -> Vec<u8> {
         let mut index = vec![0xEE; fst.len().div_ceil(64) * 8];
         let mut covered = index.len();
-        write_node_ends(fst, |at, run| {
+        node_end_runs(fst, |at, run| {
             assert_eq!(at + run.len(), covered, "runs come down without gaps");
             covered = at;
             index[at..at + run.len()].copy_from_slice(run);
