@@ -40,18 +40,12 @@ use std::collections::BinaryHeap;
 
 use memkv_core::{Error, Result};
 
-/// The `fst` format version this crate writes and accepts.
-const FST_VERSION: u64 = 3;
-/// The FST header: version and type, two u64.
-const FST_HEADER: usize = 16;
-/// After the root node: key count (u64), root address (u64), CRC-32C (u32).
-const FST_TRAILER: usize = 20;
+use crate::fst_format::{FST_HEADER, FST_TRAILER, FST_VERSION, INDEX_THRESHOLD};
+
 /// The size of an FST with no node at all (only the empty key, or nothing).
 const EMPTY_FST: usize = FST_HEADER + FST_TRAILER;
-/// Nodes with more transitions than this carry a 256-byte input index.
-const INDEX_THRESHOLD: usize = 32;
 /// The address of the empty final state, which takes no bytes.
-const EMPTY_ADDRESS: usize = 0;
+const EMPTY_ADDRESS: usize = crate::fst_format::EMPTY_ADDRESS as usize;
 
 fn corrupt(what: impl std::fmt::Display) -> Error {
     Error::corrupt(format!("FST section: {what}"))
