@@ -18,6 +18,7 @@ use memkv_core::{Error, Result};
 
 use crate::atomic::AtomicFile;
 use crate::format::{align8, footer, values_len_for, Header, HEADER_LEN};
+use crate::fst_format::FST_TRAILER;
 use crate::fst_write::FstWriter;
 use crate::storage::Storage;
 use crate::values::{Packer, ValueStats};
@@ -146,7 +147,8 @@ impl FrozenLayerBuilder {
     }
 
     /// Caps the memory of the registry of written FST nodes at `bytes` (default
-    /// 32 MiB; it grows with the build up to that). The registry finds nodes equal
+    /// 32 MiB; it grows with the build up to that), plus up to a quarter of that
+    /// for the keys of wide nodes, held apart. The registry finds nodes equal
     /// to nodes already written, which is what keeps the FST small: on 1M Debian
     /// paths the default gives an FST 6% smaller than the `fst` crate's own builder
     /// (whose registry is fixed at about 20,000 nodes). Set it lower when builds
@@ -166,6 +168,18 @@ impl FrozenLayerBuilder {
     /// Whether nothing was inserted yet.
     pub fn is_empty(&self) -> bool {
         self.count == 0
+    }
+
+    /// About the bytes an in-memory build would hold if it were finished now: all
+    /// but the FST nodes still open (the last key's path, a few hundred bytes for
+    /// keys of ordinary length). A caller that cuts a large set into layers of a
+    /// target size watches this.
+    pub fn estimated_len(&self) -> u64 {
+        let fst_len = self.fst.written() + FST_TRAILER as u64;
+        header_for(fst_len, &self.stats, self.count, false)
+            .ok()
+            .and_then(|h| h.total_len())
+            .unwrap_or(u64::MAX)
     }
 
     /// Adds the next entry. `key` must be greater than every key before it:

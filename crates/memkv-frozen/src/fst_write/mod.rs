@@ -114,6 +114,11 @@ impl<W: Write> FstWriter<W> {
         self.registry.set_budget(budget);
     }
 
+    /// Bytes written so far (the nodes compiled; not the open path or trailer).
+    pub(crate) fn written(&self) -> u64 {
+        self.written
+    }
+
     /// Adds `key` with output `out`. The caller guarantees that `key` is greater
     /// than every key before it (the layer builder checks and reports order).
     pub(crate) fn insert(&mut self, key: &[u8], out: u64) -> io::Result<()> {
@@ -219,7 +224,6 @@ impl<W: Write> FstWriter<W> {
                     })
                 }
                 Lookup::Vacant(hash) => Some(hash),
-                Lookup::Unregistered => None,
             }
         };
         let mut bytes = std::mem::take(&mut self.bytes);

@@ -10,18 +10,25 @@
 //! million nodes, by default): on those paths its FST is within 2% of the
 //! remember-everything size, and memory stays bounded whatever the number of keys.
 //!
-//! A slot holds the node's registry key (`Node::registry_key`) inline, so a lookup
-//! touches one bucket of four slots (two cache lines) and nothing else. Nodes
-//! whose key does not fit (three or more transitions, mostly) are not registered:
-//! measured on the same paths, that costs 0.5% of the FST.
+//! A slot holds the node's registry key (`Node::registry_key`) inline when it
+//! fits, so a lookup of a narrow node touches one bucket of four slots (two cache
+//! lines) and nothing else. A wider node's key (three or more transitions,
+//! mostly) goes to a side pool of key bytes, and its slot holds the key's place
+//! there with a full 64-bit hash, so only a likely match reads the pool. The pool
+//! is bounded too: when full it starts again empty, and the entries that pointed
+//! into it stop matching (a generation number tells them apart) until LRU
+//! eviction reuses their slots.
 
 /// Registry key bytes a slot holds.
 const INLINE: usize = 23;
 /// Slots per bucket.
 const WAYS: usize = 4;
+/// The `len` of a slot whose key lives in the pool.
+const POOLED: u8 = u8::MAX;
 
 /// One registered node: `addr == 0` marks a free slot (address 0 is the empty
-/// final state, which is never registered).
+/// final state, which is never registered). A pooled slot's `key` holds the
+/// pool offset, key length and generation (`u32` each) and the key's hash.
 #[derive(Clone, Copy, Debug, Default)]
 struct Slot {
     addr: u64,
@@ -29,12 +36,57 @@ struct Slot {
     key: [u8; INLINE],
 }
 
+/// Where a wide node's registry key lives in the pool.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Pooled {
+    offset: u32,
+    len: u32,
+    generation: u32,
+    hash: u64,
+}
+
 impl Slot {
-    fn holds(&self, key: &[u8]) -> bool {
-        self.addr != 0 && usize::from(self.len) == key.len() && &self.key[..key.len()] == key
+    fn inline(key: &[u8], addr: u64) -> Slot {
+        let mut s = Slot {
+            addr,
+            len: key.len() as u8,
+            key: [0; INLINE],
+        };
+        s.key[..key.len()].copy_from_slice(key);
+        s
     }
 
-    fn key(&self) -> &[u8] {
+    fn pooled(p: Pooled, addr: u64) -> Slot {
+        let mut key = [0; INLINE];
+        key[0..4].copy_from_slice(&p.offset.to_le_bytes());
+        key[4..8].copy_from_slice(&p.len.to_le_bytes());
+        key[8..12].copy_from_slice(&p.generation.to_le_bytes());
+        key[12..20].copy_from_slice(&p.hash.to_le_bytes());
+        Slot {
+            addr,
+            len: POOLED,
+            key,
+        }
+    }
+
+    fn is_free(&self) -> bool {
+        self.addr == 0
+    }
+
+    /// The pool entry of a pooled slot.
+    fn pool_entry(&self) -> Option<Pooled> {
+        (self.len == POOLED).then(|| {
+            let u32_at = |i: usize| u32::from_le_bytes(self.key[i..i + 4].try_into().expect("4"));
+            Pooled {
+                offset: u32_at(0),
+                len: u32_at(4),
+                generation: u32_at(8),
+                hash: u64::from_le_bytes(self.key[12..20].try_into().expect("8 bytes")),
+            }
+        })
+    }
+
+    fn inline_key(&self) -> &[u8] {
         &self.key[..usize::from(self.len)]
     }
 }
@@ -43,7 +95,7 @@ type Bucket = [Slot; WAYS];
 
 const BUCKET_BYTES: usize = std::mem::size_of::<Bucket>();
 
-/// Memory budget of a registry by default.
+/// Memory budget of a registry's table by default; the pool may add a quarter.
 pub(super) const DEFAULT_BUDGET: usize = 32 << 20;
 
 /// Buckets a registry starts with: 16 KiB.
@@ -53,9 +105,14 @@ const MIN_BUCKETS: usize = 128;
 pub(super) struct Registry {
     buckets: Vec<Bucket>,
     /// Registered nodes, evicted or not since the table last grew: it doubles
-    /// when they fill half its slots, while the budget allows.
+    /// when they fill a quarter of its slots, while the budget allows: a bucket
+    /// then rarely overflows before the table reaches its budget.
     inserted: usize,
     budget: usize,
+    /// Registry keys too long for a slot, back to back.
+    pool: Vec<u8>,
+    /// Bumped each time the pool starts again empty.
+    generation: u32,
     /// Registered nodes pushed out of a full bucket.
     evicted: u64,
 }
@@ -67,23 +124,25 @@ pub(super) enum Lookup {
     /// No equal node is registered; register the node with this hash once it is
     /// written.
     Vacant(u64),
-    /// The node is too large to register.
-    Unregistered,
 }
 
 impl Registry {
     /// A registry whose table never exceeds `budget` bytes (beyond a minimum of
-    /// 16 KiB). Memory grows with use, so small builds stay small.
+    /// 16 KiB), and whose pool of wide nodes' keys never exceeds a quarter of
+    /// it. Memory grows with use, so small builds stay small.
     pub(super) fn new(budget: usize) -> Registry {
         Registry {
             buckets: Vec::new(),
             inserted: 0,
             budget,
+            pool: Vec::new(),
+            generation: 0,
             evicted: 0,
         }
     }
 
-    /// Caps the table at `budget` bytes from now on (it never shrinks).
+    /// Caps the table at `budget` bytes (and the pool at a quarter of it) from
+    /// now on; neither shrinks.
     pub(super) fn set_budget(&mut self, budget: usize) {
         self.budget = budget;
     }
@@ -98,19 +157,27 @@ impl Registry {
         self.buckets.len() * BUCKET_BYTES
     }
 
+    #[cfg(test)]
+    fn pool_bytes(&self) -> usize {
+        self.pool.capacity()
+    }
+
+    fn pool_budget(&self) -> usize {
+        (self.budget / 4).min(u32::MAX as usize)
+    }
+
     pub(super) fn lookup(&mut self, key: &[u8]) -> Lookup {
-        if key.len() > INLINE {
-            return Lookup::Unregistered;
-        }
         let hash = hash(key);
         if self.buckets.is_empty() {
             return Lookup::Vacant(hash);
         }
         let b = self.bucket(hash);
-        let bucket = &mut self.buckets[b];
-        match bucket.iter().position(|s| s.holds(key)) {
+        let bucket = &self.buckets[b];
+        let found = bucket.iter().position(|s| self.holds(s, key, hash));
+        match found {
             Some(i) => {
                 // Most recently used first.
+                let bucket = &mut self.buckets[b];
                 bucket[..=i].rotate_right(1);
                 Lookup::Found(bucket[0].addr)
             }
@@ -118,57 +185,114 @@ impl Registry {
         }
     }
 
+    fn holds(&self, s: &Slot, key: &[u8], hash: u64) -> bool {
+        if s.is_free() {
+            return false;
+        }
+        match s.pool_entry() {
+            None => s.inline_key() == key,
+            Some(p) => {
+                p.hash == hash
+                    && p.generation == self.generation
+                    && p.len as usize == key.len()
+                    && self.pooled_key(p) == key
+            }
+        }
+    }
+
+    fn pooled_key(&self, p: Pooled) -> &[u8] {
+        &self.pool[p.offset as usize..][..p.len as usize]
+    }
+
     /// Records that the node with registry key `key` was written at `addr`. The
     /// key is absent: a lookup returned `Vacant(hash)` for it (nothing was
     /// registered since), or it cannot be present (`hash` is `None`).
     pub(super) fn insert(&mut self, hash: Option<u64>, key: &[u8], addr: u64) {
-        if key.len() > INLINE || addr == 0 {
+        if addr == 0 {
             return;
         }
         let hash = hash.unwrap_or_else(|| self::hash(key));
+        let slot = if key.len() <= INLINE {
+            Slot::inline(key, addr)
+        } else {
+            let Some(p) = self.pool_push(key, hash) else {
+                return;
+            };
+            Slot::pooled(p, addr)
+        };
         if self.buckets.is_empty() {
             self.buckets = vec![Bucket::default(); MIN_BUCKETS];
         }
         self.inserted += 1;
         let bigger = self.buckets.len() * 2 * BUCKET_BYTES;
-        if self.inserted * 2 > self.buckets.len() * WAYS && bigger <= self.budget {
+        if self.inserted * 4 > self.buckets.len() * WAYS && bigger <= self.budget {
             self.grow();
         }
         let b = self.bucket(hash);
-        place(&mut self.buckets[b], key, addr, &mut self.evicted);
+        place(&mut self.buckets[b], slot, &mut self.evicted);
+    }
+
+    /// Appends a wide node's key to the pool, first emptying the pool if the key
+    /// would take it past its budget. `None` if the key alone is over budget.
+    fn pool_push(&mut self, key: &[u8], hash: u64) -> Option<Pooled> {
+        let budget = self.pool_budget();
+        if key.len() > budget {
+            return None;
+        }
+        if self.pool.len() + key.len() > budget {
+            self.pool.clear();
+            self.generation = self.generation.wrapping_add(1);
+        }
+        let p = Pooled {
+            offset: self.pool.len() as u32,
+            len: key.len() as u32,
+            generation: self.generation,
+            hash,
+        };
+        let needed = self.pool.len() + key.len();
+        if needed > self.pool.capacity() {
+            // Doubling, but never past the budget.
+            let target = (self.pool.capacity() * 2).clamp(needed, budget);
+            self.pool.reserve_exact(target - self.pool.len());
+        }
+        self.pool.extend_from_slice(key);
+        Some(p)
     }
 
     fn bucket(&self, hash: u64) -> usize {
         hash as usize & (self.buckets.len() - 1)
     }
 
-    /// Doubles the table, keeping every entry and each bucket's recency order.
+    /// Doubles the table, keeping every live entry and each bucket's recency
+    /// order; pooled entries from an earlier generation are dropped.
     fn grow(&mut self) {
         let bigger = vec![Bucket::default(); self.buckets.len() * 2];
         let old = std::mem::replace(&mut self.buckets, bigger);
-        let mut evicted = 0;
+        let mut live = 0;
         for bucket in &old {
             // Least recent first, so the most recent ends up in front.
-            for s in bucket.iter().rev().filter(|s| s.addr != 0) {
-                let b = self.bucket(hash(s.key()));
-                place(&mut self.buckets[b], s.key(), s.addr, &mut evicted);
+            for s in bucket.iter().rev().filter(|s| !s.is_free()) {
+                let hash = match s.pool_entry() {
+                    None => hash(s.inline_key()),
+                    Some(p) if p.generation == self.generation => p.hash,
+                    Some(_) => continue,
+                };
+                live += 1;
+                let b = self.bucket(hash);
+                place(&mut self.buckets[b], *s, &mut self.evicted);
             }
         }
-        self.evicted += evicted;
-        self.inserted = old.iter().flatten().filter(|s| s.addr != 0).count();
+        self.inserted = live;
     }
 }
 
-/// Puts a node in front of `bucket`, pushing out its least recently used entry.
-fn place(bucket: &mut Bucket, key: &[u8], addr: u64, evicted: &mut u64) {
-    if bucket[WAYS - 1].addr != 0 {
+/// Puts `slot` in front of `bucket`, pushing out its least recently used entry.
+fn place(bucket: &mut Bucket, slot: Slot, evicted: &mut u64) {
+    if !bucket[WAYS - 1].is_free() {
         *evicted += 1;
     }
     bucket.rotate_right(1);
-    let s = &mut bucket[0];
-    s.addr = addr;
-    s.len = key.len() as u8;
-    s.key[..key.len()].copy_from_slice(key);
+    bucket[0] = slot;
 }
 
 /// A fast hash of a registry key: eight bytes at a time, multiplied and
@@ -201,7 +325,6 @@ mod tests {
                 r.insert(Some(hash), key, addr);
                 None
             }
-            Lookup::Unregistered => None,
         }
     }
 
@@ -214,8 +337,8 @@ mod tests {
         for (i, k) in keys.iter().enumerate() {
             assert_eq!(register(&mut r, k, i as u64 + 16), None);
         }
-        // A bucket that overflows forgets its oldest entry, even below the budget:
-        // at half load, about 4% of the entries (five or more of four ways).
+        // A bucket that overflows forgets its oldest entry, even below the budget;
+        // at under a quarter load that is rare (five or more of four ways).
         let found = keys
             .iter()
             .enumerate()
@@ -227,14 +350,52 @@ mod tests {
                 _ => false,
             })
             .count();
-        assert!(found * 100 >= keys.len() * 93, "found {found}");
+        assert!(found * 100 >= keys.len() * 99, "found {found}");
         assert_eq!(r.evicted() as usize, keys.len() - found);
+        // 20,000 nodes at under a quarter load: 128Ki slots of 32 bytes.
+        assert_eq!(r.table_bytes(), 4 << 20);
         // A longer key sharing a prefix is a different node.
         assert_eq!(register(&mut r, &[0, 0, 0, 0], 5), None);
-        // Keys too long to hold inline are never registered.
+        // Keys too long to hold inline are registered through the pool.
         let long = [7u8; INLINE + 1];
         assert_eq!(register(&mut r, &long, 9), None);
-        assert_eq!(register(&mut r, &long, 10), None);
+        assert_eq!(register(&mut r, &long, 10), Some(9));
+        let mut longer = long.to_vec();
+        longer.push(7);
+        assert_eq!(register(&mut r, &longer, 11), None);
+        longer[0] = 8;
+        assert_eq!(register(&mut r, &longer, 12), None);
+        assert_eq!(register(&mut r, &longer, 13), Some(12));
+    }
+
+    #[test]
+    fn a_full_pool_starts_again_and_forgets_what_it_held() {
+        let budget = 1 << 12;
+        let mut r = Registry::new(budget);
+        let key = |i: u32| {
+            let mut k = vec![i as u8; 40];
+            k[..4].copy_from_slice(&i.to_le_bytes());
+            k
+        };
+        // 25 keys of 40 bytes fill the 1 KiB pool.
+        for i in 0..25 {
+            assert_eq!(register(&mut r, &key(i), u64::from(i) + 16), None);
+        }
+        for i in 0..25 {
+            assert_eq!(register(&mut r, &key(i), 1), Some(u64::from(i) + 16));
+        }
+        // The 26th empties it: the first 25 are forgotten, the 26th is kept.
+        assert_eq!(register(&mut r, &key(25), 41), None);
+        assert_eq!(register(&mut r, &key(25), 1), Some(41));
+        for i in 0..10 {
+            assert_eq!(register(&mut r, &key(i), u64::from(i) + 100), None);
+        }
+        assert_eq!(register(&mut r, &key(0), 1), Some(100));
+        assert!(r.pool_bytes() <= budget / 4);
+        // A key larger than the whole pool is not registered.
+        let huge = vec![1u8; budget];
+        assert_eq!(register(&mut r, &huge, 5), None);
+        assert_eq!(register(&mut r, &huge, 6), None);
     }
 
     #[test]

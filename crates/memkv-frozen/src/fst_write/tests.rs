@@ -76,18 +76,27 @@ fn small_sets_equal_fst_byte_for_byte() {
         .map(|(i, w)| (w.as_bytes().to_vec(), (i as u64) << 40 | 7))
         .collect();
     sets.push(large);
-    for set in &sets {
+    // Ten digits under each of ten digits: ten equal ten-way nodes, written once
+    // (their registry keys are too long for a slot and live in the pool).
+    let digits: Vec<String> = (0..100).map(|i| format!("{:02}", i)).collect();
+    sets.push(ordinals(&digits));
+    for (i, set) in sets.iter().enumerate() {
         let (bytes, _) = ours(set, registry::DEFAULT_BUDGET);
-        assert_eq!(bytes, theirs(set), "set {set:?}");
+        assert!(bytes == theirs(set), "set {i}: the bytes differ");
         assert_eq!(read_back(bytes), *set);
     }
-    // 200 keys sharing suffixes: far-away transition targets (2- and 3-byte
-    // deltas). Here `fst` shares some nodes of ten transitions, which this writer
-    // does not register (their keys do not fit a registry slot), so the bytes
-    // differ; what they say does not.
+    // 200 keys sharing suffixes, with far-away transition targets (2- and 3-byte
+    // deltas) and repeated wide nodes. A registry bucket that overflows before
+    // the table grows forgets a node that `fst`'s larger table keeps, so the
+    // bytes may differ by such a node; what they say may not.
     let set = ordinals(&words);
     let (bytes, _) = ours(&set, registry::DEFAULT_BUDGET);
-    assert!(bytes.len() >= theirs(&set).len());
+    let fst_len = theirs(&set).len();
+    assert!(
+        bytes.len() * 100 <= fst_len * 101,
+        "{} vs {fst_len}",
+        bytes.len()
+    );
     assert_eq!(read_back(bytes), set);
 }
 
