@@ -27,7 +27,7 @@ impl Default for HybridConfig {
             stall_factor: 2,
             merge_ratio: 4.0,
             background: true,
-            run_entries: 1 << 16,
+            run_entries: 1 << 18,
         }
     }
 }
@@ -74,7 +74,8 @@ impl HybridConfig {
         self
     }
 
-    /// The most entries in one run of a segment (default 65536). Segments are built
+    /// The most entries in one run of a segment (default 262144; a run is also cut
+    /// when its layer reaches 1 MiB, which usually comes first). Segments are built
     /// run by run, so this bounds the memory a build needs beside its result; it is
     /// exposed for tests, which use tiny runs to cross run boundaries often.
     #[doc(hidden)]

@@ -12,7 +12,7 @@
 //!   of the next level once there are enough of them (tiered merging), so segment
 //!   sizes grow geometrically and there are logarithmically many; each new set of
 //!   layers is published atomically;
-//! - segments are cut into runs of 64Ki entries, so a merge holds one run's build
+//! - segments are cut into runs of about 1 MiB, so a merge holds one run's build
 //!   buffers beside its result, never a second copy of a whole segment;
 //! - `get` asks the delta, then the frozen delta being flushed, then the segments,
 //!   newest first; scans are an ordered k-way merge honouring tombstones and

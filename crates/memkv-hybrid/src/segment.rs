@@ -7,15 +7,15 @@
 //! costs nothing when there are none (the oldest segment never has any) and keeps
 //! every `u64` usable as a value.
 //!
-//! Runs hold at most `HybridConfig::run_entries` entries (64Ki), so building a segment holds one run's
-//! builder buffers beside the finished runs, whatever the segment's size: a single
-//! FST for a whole segment would hold its growing buffer, its value list and a copy
-//! of its bytes at the end, about twice the segment at once. The split costs some
-//! space: on a million Debian paths, one `FrozenLayer` over all keys holds 14.4
-//! bytes per key of data, the store compacted into runs 15.3 (`memory_usage`),
-//! because no suffix is shared across runs and each run's registry of FST nodes is
-//! kept small (`RUN_REGISTRY_BUDGET`). With `fst`'s own builder, whose registry
-//! forgets most nodes of a large FST anyway, both were 15.3.
+//! A run is cut when its layer reaches 1 MiB (`RUN_BYTES`, an allocator size
+//! class) or `HybridConfig::run_entries` entries (256Ki), so building a segment
+//! holds one run's builder buffers beside the finished runs, whatever the
+//! segment's size: a single FST for a whole segment would hold its growing buffer,
+//! its value list and a copy of its bytes at the end, about twice the segment at
+//! once. The split costs some space: on a million Debian paths, one `FrozenLayer`
+//! over all keys holds 14.3 bytes per key of data, the store compacted into runs
+//! 15.3 (`memory_usage`), because no suffix is shared across runs and each run's
+//! registry of FST nodes is kept small (`RUN_REGISTRY_BUDGET`).
 
 use std::ops::Bound;
 use std::path::Path;
@@ -32,6 +32,18 @@ use crate::value::Column;
 /// peak: the frozen crate's default (32 MiB) would add about 45 bytes per key to
 /// it on 1M Debian paths.
 const RUN_REGISTRY_BUDGET: usize = 1 << 20;
+
+/// The size at which a run's layer is cut. A layer is one allocation, and an
+/// allocator serves large sizes in classes (jemalloc: four per doubling), so a
+/// layer of arbitrary size wastes a tenth of itself on average: runs cut at 64Ki
+/// entries held 1.47 MB more than their 15.3 MB of bytes (1M Debian paths). A
+/// power of two is a class boundary in jemalloc, in glibc's malloc (pages) and
+/// in most others.
+const RUN_BYTES: u64 = 1 << 20;
+
+/// What may still come after a run is cut: the FST nodes of the open path, and
+/// the allocation's own header (an `Arc`'s counts).
+const RUN_MARGIN: u64 = 4 << 10;
 
 /// Which of a segment's two kinds of FST a scan reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -98,6 +110,13 @@ struct RunBuilder {
 }
 
 impl RunBuilder {
+    /// Whether either layer is as large as a run may be (give or take what its open
+    /// path still adds).
+    fn is_full(&self) -> bool {
+        let full = |b: &FrozenLayerBuilder| b.estimated_len() >= RUN_BYTES - RUN_MARGIN;
+        full(&self.live) || self.tombstones.as_ref().is_some_and(full)
+    }
+
     fn finish(self) -> Result<Run> {
         Ok(Run {
             live: self.live.finish()?,
@@ -195,7 +214,7 @@ impl<V: Clone + 'static> Segment<V> {
             }
             current.entries += 1;
             segment.entries += 1;
-            if current.entries >= options.run_entries {
+            if current.entries >= options.run_entries || current.is_full() {
                 let finished = run.take().map(RunBuilder::finish).transpose()?;
                 segment.runs.extend(finished);
                 if !between_runs() {
