@@ -6,7 +6,7 @@
 //! indexed by ordinal. Ordinals grow with the keys, so the FST shares their output
 //! bytes almost as well as it shares key bytes; values that do not follow key order
 //! would not share at all (on 1M Debian paths with random ids: 17.0 bytes/key of
-//! data for a plain `fst::Map`, 14.4 for a layer). The FST bytes are `fst`'s format,
+//! data for a plain `fst::Map`, 14.3 for a layer). The FST bytes are `fst`'s format,
 //! written by this crate's own writer, whose larger registry of written nodes
 //! shares more suffixes than `fst`'s builder. The ordinals also give rank and select
 //! ([`FrozenLayer::rank`], [`FrozenLayer::nth`]) and reverse iteration.
