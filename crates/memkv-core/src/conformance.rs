@@ -51,6 +51,8 @@ pub enum Op {
     Prefix(Vec<u8>, bool),
     /// `iter()`, forward or reversed.
     Iter(bool),
+    /// `longest_prefix(key)`.
+    LongestPrefix(Vec<u8>),
     /// The structure's maintenance hook (compaction, flush), when it has one.
     Maintain,
 }
@@ -103,6 +105,7 @@ impl fmt::Debug for Op {
             ),
             Op::Prefix(p, rev) => write!(f, "Prefix({:?}, rev={rev})", Show(p)),
             Op::Iter(rev) => write!(f, "Iter(rev={rev})"),
+            Op::LongestPrefix(k) => write!(f, "LongestPrefix({:?})", Show(k)),
             Op::Maintain => write!(f, "Maintain"),
         }
     }
@@ -158,6 +161,10 @@ fn read_op() -> BoxedStrategy<Op> {
         3 => (key().prop_map(|k| k[..k.len().min(3)].to_vec()), any::<bool>())
             .prop_map(|(p, r)| Op::Prefix(p, r)),
         1 => any::<bool>().prop_map(Op::Iter),
+        // A drawn key and some bytes after it, so that stored keys are often
+        // prefixes of the query (and the query's own prefixes are often keys).
+        3 => (key(), short_key())
+            .prop_map(|(k, tail)| Op::LongestPrefix([k, tail].concat())),
     ]
     .boxed()
 }
@@ -288,6 +295,21 @@ fn check_read<M: OrderedMap<Value = u64>>(map: &M, model: &Model, op: &Op) -> Re
                 collect(map.iter())
             };
             compare("iter", expected, got)?;
+        }
+        Op::LongestPrefix(q) => {
+            let expected = model
+                .iter()
+                .filter(|(k, _)| q.starts_with(k))
+                .max_by_key(|(k, _)| k.len())
+                .map(|(k, v)| (k.clone(), *v));
+            let got = map
+                .longest_prefix(q)
+                .map(|(k, v)| (k.as_ref().to_vec(), *v.borrow()));
+            compare(
+                "longest_prefix",
+                expected.into_iter().collect(),
+                got.into_iter().collect(),
+            )?;
         }
         Op::Insert(..) | Op::Remove(_) | Op::Maintain => {
             unreachable!("write operations are applied by the mutable replay")

@@ -1,7 +1,7 @@
 //! The map traits.
 
 use std::borrow::Borrow;
-use std::ops::RangeBounds;
+use std::ops::{Bound, RangeBounds};
 
 use crate::KeyBounds;
 
@@ -75,10 +75,70 @@ pub trait OrderedMap {
         self.range(KeyBounds::prefix(prefix.as_ref()))
     }
 
+    /// The entry whose key is the longest prefix of `key` (`key` itself
+    /// included), if any: the routing-table query, as in "which configured
+    /// directory covers this file?".
+    ///
+    /// The default needs only [`range`](OrderedMap::range): the greatest key at
+    /// most `key` is either a prefix of `key`, and then the longest one present,
+    /// or it shares only its first `m` bytes with `key`, and then no prefix of
+    /// `key` longer than `m` bytes is present. So each step is one seek that
+    /// shortens the query, and a lookup costs as many seeks as there are stored
+    /// keys branching off along `key`, not one per byte. On a map shared between
+    /// threads each seek sees the map as it is at that moment.
+    ///
+    /// ```
+    /// use memkv_core::{OrderedMap, OrderedMapMut, SimpleKV};
+    ///
+    /// let mut routes: SimpleKV<u64> = SimpleKV::new();
+    /// routes.insert("/usr/", 1);
+    /// routes.insert("/usr/share/doc/", 2);
+    /// routes.insert("/usr/share/docs", 3);
+    /// let (key, value) = routes.longest_prefix("/usr/share/doc/bash/README").unwrap();
+    /// assert_eq!((key.as_ref(), *value), (&b"/usr/share/doc/"[..], 2));
+    /// assert_eq!(routes.longest_prefix("/usr/lib/x").map(|(_, v)| *v), Some(1));
+    /// assert!(routes.longest_prefix("/etc/hosts").is_none());
+    /// ```
+    fn longest_prefix(
+        &self,
+        key: impl AsRef<[u8]>,
+    ) -> Option<(Self::KeyRef<'_>, Self::ValueRef<'_>)> {
+        longest_prefix_by_seeks(key.as_ref(), |query| {
+            self.range::<(Bound<&[u8]>, Bound<&[u8]>)>((Bound::Unbounded, Bound::Included(query)))
+                .next_back()
+        })
+    }
+
     /// Heap bytes owned by the structure (keys, values, nodes, and the spare capacity
     /// of its buffers). Each implementation documents whether the figure is exact or
     /// an estimate.
     fn memory_usage(&self) -> usize;
+}
+
+/// The entry whose key is the longest prefix of `key`, given `seek`, which
+/// returns the entry with the greatest key at most its argument (see
+/// [`OrderedMap::longest_prefix`] for why this takes few seeks).
+pub(crate) fn longest_prefix_by_seeks<K: AsRef<[u8]>, T>(
+    key: &[u8],
+    mut seek: impl FnMut(&[u8]) -> Option<(K, T)>,
+) -> Option<(K, T)> {
+    let mut len = key.len();
+    loop {
+        let query = &key[..len];
+        let (found, value) = seek(query)?;
+        let shared = found
+            .as_ref()
+            .iter()
+            .zip(query)
+            .take_while(|(x, y)| x == y)
+            .count();
+        if shared == found.as_ref().len() {
+            return Some((found, value));
+        }
+        // `found` < `query` and it is not a prefix of it, so they differ at
+        // `shared`, which is shorter than both: the query strictly shrinks.
+        len = shared;
+    }
 }
 
 /// Write operations of an ordered map.

@@ -1,8 +1,10 @@
 //! Maps shared between threads.
 
 use std::borrow::Borrow;
+use std::ops::Bound;
 use std::sync::{PoisonError, RwLock};
 
+use crate::map::longest_prefix_by_seeks;
 use crate::{KeyBounds, OrderedMapMut};
 
 /// The operations of a map that many threads use at once, all through `&self`.
@@ -37,6 +39,19 @@ pub trait SharedMap: Send + Sync {
     /// The entries within `bounds`, collected.
     fn collect_range(&self, bounds: &KeyBounds) -> Vec<(Vec<u8>, Self::Value)> {
         self.scan(bounds).collect()
+    }
+    /// The entry whose key is the longest prefix of `key` (see
+    /// [`OrderedMap::longest_prefix`](crate::OrderedMap::longest_prefix)). The
+    /// default seeks with [`scan`](SharedMap::scan), each seek seeing the map as
+    /// it is then; a locked map answers under one read lock.
+    fn longest_prefix(&self, key: &[u8]) -> Option<(Vec<u8>, Self::Value)> {
+        longest_prefix_by_seeks(key, |query| {
+            let bounds = KeyBounds {
+                start: Bound::Unbounded,
+                end: Bound::Included(query.to_vec()),
+            };
+            self.scan(&bounds).next_back()
+        })
     }
     /// Heap bytes owned by the map.
     fn memory_usage(&self) -> usize;
@@ -103,6 +118,12 @@ where
                 .map(|(k, v)| (k.as_ref().to_vec(), v.borrow().clone()))
                 .collect::<Vec<_>>()
                 .into_iter()
+        })
+    }
+    fn longest_prefix(&self, key: &[u8]) -> Option<(Vec<u8>, M::Value)> {
+        self.read(|m| {
+            m.longest_prefix(key)
+                .map(|(k, v)| (k.as_ref().to_vec(), v.borrow().clone()))
         })
     }
     fn memory_usage(&self) -> usize {

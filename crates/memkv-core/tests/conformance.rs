@@ -1,6 +1,6 @@
 //! The conformance suite against `SimpleKV`, and proof that the suite has teeth.
 
-use std::ops::RangeBounds;
+use std::ops::{Bound, RangeBounds};
 
 use memkv_core::conformance::{check_concurrent, Suite};
 use memkv_core::{CheckInvariants, KeyBounds, Locked, OrderedMap, OrderedMapMut, SimpleKV};
@@ -161,4 +161,42 @@ fn suite_runs_the_invariant_checker_after_every_step() {
         .check(PickyInvariants::default)
         .expect_err("the invariant checker must be consulted");
     assert!(err.contains("invariant broken"), "{err}");
+}
+
+/// A map whose `longest_prefix` answers with the shortest stored prefix instead.
+struct ShortestPrefix(SimpleKV<u64>);
+
+impl OrderedMap for ShortestPrefix {
+    type Value = u64;
+    type KeyRef<'a> = &'a [u8];
+    type ValueRef<'a> = &'a u64;
+    type Range<'a> = <SimpleKV<u64> as OrderedMap>::Range<'a>;
+
+    fn get(&self, key: impl AsRef<[u8]>) -> Option<&u64> {
+        self.0.get(key)
+    }
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+    fn range<R: RangeBounds<[u8]>>(&self, range: R) -> Self::Range<'_> {
+        self.0.range(range)
+    }
+    fn longest_prefix(&self, key: impl AsRef<[u8]>) -> Option<(&[u8], &u64)> {
+        let key = key.as_ref();
+        (0..=key.len()).find_map(|n| {
+            let q = Bound::Included(&key[..n]);
+            self.0.range::<(Bound<&[u8]>, Bound<&[u8]>)>((q, q)).next()
+        })
+    }
+    fn memory_usage(&self) -> usize {
+        self.0.memory_usage()
+    }
+}
+
+#[test]
+fn suite_catches_a_longest_prefix_that_stops_short() {
+    let err = Suite::new("ShortestPrefix")
+        .check_read_only(|entries| ShortestPrefix(entries.iter().cloned().collect()))
+        .expect_err("the suite must check longest_prefix");
+    assert!(err.contains("longest_prefix"), "{err}");
 }

@@ -121,6 +121,22 @@ impl<V, E: SharedMap<Value = V>> MemKV<V, E> {
         self.engine.scan(&KeyBounds::prefix(prefix.as_ref()))
     }
 
+    /// The entry whose key is the longest prefix of `key` (`key` itself
+    /// included), as of this call: which stored path covers this file, which
+    /// route this URL takes.
+    ///
+    /// ```
+    /// let kv: memkv::MemKV<u64> = memkv::MemKV::new();
+    /// kv.insert(b"https://example.com/", 1);
+    /// kv.insert(b"https://example.com/docs/", 2);
+    /// let hit = kv.longest_prefix(b"https://example.com/docs/intro.html");
+    /// assert_eq!(hit, Some((b"https://example.com/docs/".to_vec(), 2)));
+    /// assert_eq!(kv.longest_prefix(b"https://example.org/"), None);
+    /// ```
+    pub fn longest_prefix(&self, key: impl AsRef<[u8]>) -> Option<(Vec<u8>, V)> {
+        self.engine.longest_prefix(key.as_ref())
+    }
+
     /// All entries, in key order, as of this call (see [`range`](MemKV::range)).
     pub fn iter(&self) -> E::Scan {
         self.engine.scan(&KeyBounds::all())
@@ -206,6 +222,9 @@ impl<V: Clone, E: SharedMap<Value = V>> OrderedMap for MemKV<V, E> {
     fn range<R: RangeBounds<[u8]>>(&self, range: R) -> Self::Range<'_> {
         MemKV::range(self, range)
     }
+    fn longest_prefix(&self, key: impl AsRef<[u8]>) -> Option<(Vec<u8>, V)> {
+        MemKV::longest_prefix(self, key)
+    }
     fn memory_usage(&self) -> usize {
         MemKV::memory_usage(self)
     }
@@ -243,6 +262,9 @@ where
     type Scan = E::Scan;
     fn scan(&self, bounds: &KeyBounds) -> E::Scan {
         self.engine.scan(bounds)
+    }
+    fn longest_prefix(&self, key: &[u8]) -> Option<(Vec<u8>, V)> {
+        self.engine.longest_prefix(key)
     }
     fn memory_usage(&self) -> usize {
         self.engine.memory_usage()

@@ -246,6 +246,22 @@ impl<V> ArenaArt<V> {
         self.iter().next_back()
     }
 
+    /// The entry whose key is the longest prefix of `key` (`key` itself
+    /// included), if any (see [`OrderedMap::longest_prefix`]).
+    ///
+    /// ```
+    /// use memkv_art::ArenaArt;
+    ///
+    /// let mut dirs: ArenaArt<&str> = ArenaArt::new();
+    /// dirs.insert("/usr/", "system");
+    /// dirs.insert("/usr/local/", "local");
+    /// let hit = dirs.longest_prefix("/usr/local/bin/tool");
+    /// assert_eq!(hit, Some((b"/usr/local/".to_vec(), &"local")));
+    /// ```
+    pub fn longest_prefix(&self, key: impl AsRef<[u8]>) -> Option<(Vec<u8>, &V)> {
+        OrderedMap::longest_prefix(self, key)
+    }
+
     /// Heap bytes owned by the map: node slabs, the bucket store, values, the byte arena
     /// and their spare capacity. Exact for everything the map allocates itself
     /// (jemalloc's figure differs only by its size-class rounding); heap memory that
