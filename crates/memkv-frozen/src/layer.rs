@@ -276,6 +276,28 @@ impl FrozenLayer {
         self.fst.is_empty()
     }
 
+    /// The entries whose keys are prefixes of `key` (`key` itself included),
+    /// shortest first, as (key, value): one walk down the FST along `key`, so the
+    /// cost is that of one lookup whatever the number of matches.
+    ///
+    /// ```
+    /// use memkv_frozen::FrozenLayer;
+    ///
+    /// let layer = FrozenLayer::from_sorted_iter([("/usr/", 1), ("/usr/lib/", 2), ("/usr/lib32/", 3)])?;
+    /// let found: Vec<(&[u8], u64)> = layer.common_prefixes(b"/usr/lib/os-release").collect();
+    /// assert_eq!(found, [(&b"/usr/"[..], 1), (&b"/usr/lib/"[..], 2)]);
+    /// # Ok::<(), memkv_core::Error>(())
+    /// ```
+    pub fn common_prefixes<'k>(&self, key: &'k [u8]) -> CommonPrefixes<'_, 'k> {
+        CommonPrefixes {
+            layer: self,
+            key,
+            node: Some(self.fst.root()),
+            depth: 0,
+            output: fst::raw::Output::zero(),
+        }
+    }
+
     /// The position of `key` in key order (0 for the smallest key), if present.
     ///
     /// ```
@@ -506,6 +528,53 @@ impl FrozenLayer {
     }
 }
 
+/// The entries of a [`FrozenLayer`] whose keys are prefixes of a given key,
+/// shortest first (see [`FrozenLayer::common_prefixes`]).
+pub struct CommonPrefixes<'a, 'k> {
+    layer: &'a FrozenLayer,
+    key: &'k [u8],
+    /// The FST node reached by `key[..depth]`, or `None` once the walk left the FST.
+    node: Option<fst::raw::Node<'a>>,
+    depth: usize,
+    /// The outputs summed along the transitions taken.
+    output: fst::raw::Output,
+}
+
+impl<'k> Iterator for CommonPrefixes<'_, 'k> {
+    type Item = (&'k [u8], u64);
+
+    fn next(&mut self) -> Option<(&'k [u8], u64)> {
+        loop {
+            let node = self.node.take()?;
+            let here = self.depth;
+            let ordinal = node
+                .is_final()
+                .then(|| self.output.cat(node.final_output()).value());
+            if let Some(&b) = self.key.get(here) {
+                if let Some(i) = node.find_input(b) {
+                    let t = node.transition(i);
+                    self.output = self.output.cat(t.out);
+                    self.node = Some(self.layer.fst.node(t.addr));
+                    self.depth += 1;
+                }
+            }
+            if let Some(ordinal) = ordinal {
+                return Some((&self.key[..here], self.layer.value_at(ordinal)));
+            }
+        }
+    }
+}
+
+impl std::iter::FusedIterator for CommonPrefixes<'_, '_> {}
+
+impl fmt::Debug for CommonPrefixes<'_, '_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CommonPrefixes")
+            .field("depth", &self.depth)
+            .finish_non_exhaustive()
+    }
+}
+
 impl OrderedMap for FrozenLayer {
     type Value = u64;
     type KeyRef<'a> = Vec<u8>;
@@ -530,6 +599,12 @@ impl OrderedMap for FrozenLayer {
 
     fn range<R: RangeBounds<[u8]>>(&self, range: R) -> FrozenRange<'_> {
         self.range_bounds(range)
+    }
+
+    /// One walk down the FST ([`FrozenLayer::common_prefixes`]) instead of seeks.
+    fn longest_prefix(&self, key: impl AsRef<[u8]>) -> Option<(Vec<u8>, u64)> {
+        let (k, v) = self.common_prefixes(key.as_ref()).last()?;
+        Some((k.to_vec(), v))
     }
 
     fn iter(&self) -> FrozenRange<'_> {

@@ -56,7 +56,7 @@ mod values;
 
 pub use build::FrozenLayerBuilder;
 pub use info::{FormatInfo, ValueLayout};
-pub use layer::FrozenLayer;
+pub use layer::{CommonPrefixes, FrozenLayer};
 pub use range::FrozenRange;
 pub use search::FrozenSearch;
 pub use sort::{DuplicatePolicy, ExternalSorter, SortOptions, SortedEntries};

@@ -73,6 +73,19 @@ impl<V: Clone> Delta<V> {
         OrderedMapMut::remove(&mut self.map, key);
     }
 
+    /// Appends the lengths of this delta's keys, live or deleted, that are
+    /// prefixes of `key` (see [`crate::HybridStore::longest_prefix`]).
+    pub(crate) fn prefix_lengths(&self, key: &[u8], out: &mut Vec<usize>) {
+        let mut len = key.len();
+        while let Some((found, _)) = self.map.longest_prefix(&key[..len]) {
+            out.push(found.len());
+            let Some(shorter) = found.len().checked_sub(1) else {
+                return;
+            };
+            len = shorter;
+        }
+    }
+
     /// Up to `limit` entries within `bounds`, from the low end, or from the high end
     /// (in descending order) when `from_back`.
     pub(crate) fn entries(

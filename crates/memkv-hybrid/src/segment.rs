@@ -274,6 +274,29 @@ impl<V: Clone + 'static> Segment<V> {
             .expect("segment invariant: every FST output names a stored value")
     }
 
+    /// Appends the lengths of this segment's keys, live or deleted, that are
+    /// prefixes of `key` (see [`crate::HybridStore::longest_prefix`]): one walk
+    /// down the FSTs of each run a prefix of `key` falls in (the prefixes grow
+    /// with their length, so their runs are in order and usually one or two).
+    pub(crate) fn prefix_lengths(&self, key: &[u8], out: &mut Vec<usize>) {
+        let mut last = None;
+        for len in 0..=key.len() {
+            let r = self.starts.partition_point(|s| s.as_slice() <= &key[..len]);
+            if last == Some(r) {
+                continue;
+            }
+            last = Some(r);
+            let Some(run) = self.runs.get(r) else {
+                continue;
+            };
+            for part in [Part::Live, Part::Tombstones] {
+                if let Some(layer) = run.part(part) {
+                    out.extend(layer.common_prefixes(key).map(|(k, _)| k.len()));
+                }
+            }
+        }
+    }
+
     /// The indexes of the runs that may hold keys within `bounds`, in order.
     fn runs_within(&self, bounds: &KeyBounds) -> std::ops::Range<usize> {
         let first = match &bounds.start {

@@ -195,6 +195,31 @@ impl<V: Clone + Send + Sync + 'static> HybridStore<V> {
         self.get(key).is_some()
     }
 
+    /// The entry whose key is the longest prefix of `key` (`key` itself
+    /// included), if any.
+    ///
+    /// Each layer (the delta, each segment) lists its keys that are prefixes of
+    /// `key`, tombstones included, by a few seeks that copy nothing; the longest
+    /// of those that [`get`](HybridStore::get) finds live is the answer. Each
+    /// step sees the store as it is then. (The generic
+    /// [`OrderedMap::longest_prefix`] would copy part of the delta on every seek,
+    /// as a scan's snapshot does.)
+    pub fn longest_prefix(&self, key: impl AsRef<[u8]>) -> Option<(Vec<u8>, V)> {
+        let key = key.as_ref();
+        let mut lengths = Vec::new();
+        let version = {
+            let st = sync::read(&self.shared.state);
+            st.active.prefix_lengths(key, &mut lengths);
+            Arc::clone(&st.version)
+        };
+        version.prefix_lengths(key, &mut lengths);
+        lengths.sort_unstable_by(|a, b| b.cmp(a));
+        lengths.dedup();
+        lengths
+            .into_iter()
+            .find_map(|n| Some((key[..n].to_vec(), self.get(&key[..n])?)))
+    }
+
     /// Stores `value` under `key`, returning the value it replaces.
     pub fn insert(&self, key: impl AsRef<[u8]>, value: V) -> Option<V> {
         self.write(key.as_ref(), Some(value))
@@ -362,6 +387,9 @@ impl<V: Clone + Send + Sync + 'static> SharedMap for HybridStore<V> {
     fn scan(&self, bounds: &KeyBounds) -> HybridRange<V> {
         HybridStore::scan(self, bounds.clone())
     }
+    fn longest_prefix(&self, key: &[u8]) -> Option<(Vec<u8>, V)> {
+        HybridStore::longest_prefix(self, key)
+    }
     fn memory_usage(&self) -> usize {
         HybridStore::memory_usage(self)
     }
@@ -395,6 +423,9 @@ impl<V: Clone + Send + Sync + 'static> OrderedMap for HybridStore<V> {
     }
     fn range<R: RangeBounds<[u8]>>(&self, range: R) -> HybridRange<V> {
         HybridStore::range(self, range)
+    }
+    fn longest_prefix(&self, key: impl AsRef<[u8]>) -> Option<(Vec<u8>, V)> {
+        HybridStore::longest_prefix(self, key)
     }
     fn memory_usage(&self) -> usize {
         HybridStore::memory_usage(self)

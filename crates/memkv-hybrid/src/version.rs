@@ -164,6 +164,17 @@ impl<V: Clone + 'static> Version<V> {
             .unwrap_or(Found::Absent)
     }
 
+    /// Appends the lengths of every layer's keys, live or deleted, that are
+    /// prefixes of `key`.
+    pub(crate) fn prefix_lengths(&self, key: &[u8], out: &mut Vec<usize>) {
+        for layer in &self.layers {
+            match layer {
+                Layer::Delta(d) => d.prefix_lengths(key, out),
+                Layer::Segment(s) => s.prefix_lengths(key, out),
+            }
+        }
+    }
+
     /// The value of `key` (whose hash is `hash`), if it is live.
     pub(crate) fn get(&self, key: &[u8], hash: KeyHash) -> Option<V> {
         match self.find(key, hash) {
