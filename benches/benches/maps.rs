@@ -1,4 +1,5 @@
-//! get / insert / range / prefix of each structure on 100K-key slices.
+//! get / insert / range / prefix / longest_prefix of each structure on 100K-key
+//! slices.
 //!
 //! Inputs are built outside the timed closures and every answer is checked (a wrong
 //! answer panics the benchmark rather than producing a number).
@@ -57,6 +58,27 @@ fn reads<S: Subject>(c: &mut Criterion, name: &str, input: &Input, s: &S) {
             b.iter(|| {
                 for &(p, expected) in &prefixes {
                     assert_eq!(s.prefix_count(black_box(p)), Some(expected));
+                }
+            })
+        });
+    }
+    // A present key with bytes after it: the answer is that key, or a longer
+    // stored prefix of the query when there is one.
+    let queries: Vec<(Vec<u8>, Option<usize>)> = probes
+        .iter()
+        .map(|&(k, _)| {
+            let q = [k, &b"/more"[..]].concat();
+            let expected = (0..=q.len())
+                .rev()
+                .find(|&n| w.keys.contains_sorted(&q[..n]));
+            (q, expected)
+        })
+        .collect();
+    if s.longest_prefix_len(&queries[0].0).is_some() {
+        group.bench_function("longest_prefix", |b| {
+            b.iter(|| {
+                for (q, expected) in &queries {
+                    assert_eq!(s.longest_prefix_len(black_box(q)), Some(*expected));
                 }
             })
         });

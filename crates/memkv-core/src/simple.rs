@@ -74,6 +74,12 @@ impl<V> SimpleKV<V> {
         self.map.contains_key(key.as_ref())
     }
 
+    /// The entry whose key is the longest prefix of `key` (`key` itself included),
+    /// if any (see [`OrderedMap::longest_prefix`]).
+    pub fn longest_prefix(&self, key: impl AsRef<[u8]>) -> Option<(&[u8], &V)> {
+        OrderedMap::longest_prefix(self, key)
+    }
+
     /// The number of entries.
     pub fn len(&self) -> usize {
         self.map.len()

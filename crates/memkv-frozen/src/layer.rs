@@ -298,6 +298,14 @@ impl FrozenLayer {
         }
     }
 
+    /// The entry whose key is the longest prefix of `key` (`key` itself
+    /// included), if any: the last of [`common_prefixes`](FrozenLayer::common_prefixes),
+    /// one walk down the FST.
+    pub fn longest_prefix(&self, key: impl AsRef<[u8]>) -> Option<(Vec<u8>, u64)> {
+        let (k, v) = self.common_prefixes(key.as_ref()).last()?;
+        Some((k.to_vec(), v))
+    }
+
     /// The position of `key` in key order (0 for the smallest key), if present.
     ///
     /// ```
@@ -601,10 +609,8 @@ impl OrderedMap for FrozenLayer {
         self.range_bounds(range)
     }
 
-    /// One walk down the FST ([`FrozenLayer::common_prefixes`]) instead of seeks.
     fn longest_prefix(&self, key: impl AsRef<[u8]>) -> Option<(Vec<u8>, u64)> {
-        let (k, v) = self.common_prefixes(key.as_ref()).last()?;
-        Some((k.to_vec(), v))
+        FrozenLayer::longest_prefix(self, key)
     }
 
     fn iter(&self) -> FrozenRange<'_> {

@@ -26,6 +26,11 @@ pub trait Subject {
     fn range_count(&self, start: &[u8], end: &[u8]) -> Option<usize>;
     /// The structure's own estimate of its heap bytes, when it has one.
     fn self_reported_bytes(&self) -> Option<u64>;
+    /// The length of the longest stored key that is a prefix of `key` (`Some(None)`
+    /// when there is none); `None` when the structure has no such query.
+    fn longest_prefix_len(&self, _key: &[u8]) -> Option<Option<usize>> {
+        None
+    }
 }
 
 /// `(start, end)` as half-open byte-key bounds.
@@ -181,6 +186,9 @@ where
             return Some(0);
         }
         Some(self.0.range(half_open(start, end)).count())
+    }
+    fn longest_prefix_len(&self, key: &[u8]) -> Option<Option<usize>> {
+        Some(self.0.longest_prefix(key).map(|(k, _)| k.as_ref().len()))
     }
     fn self_reported_bytes(&self) -> Option<u64> {
         Some(self.0.memory_usage() as u64)

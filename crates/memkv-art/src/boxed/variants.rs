@@ -44,6 +44,7 @@ macro_rules! boxed_variant {
         /// assert_eq!(kv.get(b"user:1001"), Some(&42));
         /// assert_eq!(kv.prefix_scan(b"user:10").count(), 2);
         /// assert_eq!(kv.first(), Some((b"user:".to_vec(), &1)));
+        /// assert_eq!(kv.longest_prefix(b"user:1001x"), Some((b"user:1001".to_vec(), &42)));
         /// assert_eq!(kv.remove(b"user:1002"), Some(43));
         /// assert_eq!(kv.len(), 2);
         /// ```
@@ -110,6 +111,12 @@ macro_rules! boxed_variant {
             /// The entries whose keys start with `prefix`, in key order.
             pub fn prefix_scan(&self, prefix: impl AsRef<[u8]>) -> $iter<'_, V> {
                 self.range(KeyBounds::prefix(prefix.as_ref()))
+            }
+
+            /// The entry whose key is the longest prefix of `key` (`key` itself
+            /// included), if any (see [`OrderedMap::longest_prefix`]).
+            pub fn longest_prefix(&self, key: impl AsRef<[u8]>) -> Option<(Vec<u8>, &V)> {
+                OrderedMap::longest_prefix(self, key)
             }
 
             /// The entry with the smallest key.
