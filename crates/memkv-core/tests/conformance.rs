@@ -25,30 +25,39 @@ fn locked_simple_kv_survives_concurrent_use() {
     .unwrap();
 }
 
+/// The read side of a test map wrapping a `SimpleKV`: every method passes
+/// through, except those given after the type (the map's deliberate fault).
+macro_rules! reads_of_simple_kv {
+    ($map:ty $(, $($fault:tt)+)?) => {
+        impl OrderedMap for $map {
+            type Value = u64;
+            type KeyRef<'a> = &'a [u8];
+            type ValueRef<'a> = &'a u64;
+            type Range<'a> = <SimpleKV<u64> as OrderedMap>::Range<'a>;
+
+            fn get(&self, key: impl AsRef<[u8]>) -> Option<&u64> {
+                self.0.get(key)
+            }
+            fn len(&self) -> usize {
+                self.0.len()
+            }
+            fn range<R: RangeBounds<[u8]>>(&self, range: R) -> Self::Range<'_> {
+                self.0.range(range)
+            }
+            fn memory_usage(&self) -> usize {
+                self.0.memory_usage()
+            }
+            $($($fault)+)?
+        }
+    };
+}
+
 /// A map with the classic radix-tree bug: a key that is a strict prefix of a key
 /// already present is silently dropped.
 #[derive(Default)]
 struct ForgetsPrefixKeys(SimpleKV<u64>);
 
-impl OrderedMap for ForgetsPrefixKeys {
-    type Value = u64;
-    type KeyRef<'a> = &'a [u8];
-    type ValueRef<'a> = &'a u64;
-    type Range<'a> = <SimpleKV<u64> as OrderedMap>::Range<'a>;
-
-    fn get(&self, key: impl AsRef<[u8]>) -> Option<&u64> {
-        self.0.get(key)
-    }
-    fn len(&self) -> usize {
-        self.0.len()
-    }
-    fn range<R: RangeBounds<[u8]>>(&self, range: R) -> Self::Range<'_> {
-        self.0.range(range)
-    }
-    fn memory_usage(&self) -> usize {
-        self.0.memory_usage()
-    }
-}
+reads_of_simple_kv!(ForgetsPrefixKeys);
 
 impl OrderedMapMut for ForgetsPrefixKeys {
     fn insert(&mut self, key: impl AsRef<[u8]>, value: u64) -> Option<u64> {
@@ -125,25 +134,7 @@ impl CheckInvariants for PickyInvariants {
     }
 }
 
-impl OrderedMap for PickyInvariants {
-    type Value = u64;
-    type KeyRef<'a> = &'a [u8];
-    type ValueRef<'a> = &'a u64;
-    type Range<'a> = <SimpleKV<u64> as OrderedMap>::Range<'a>;
-
-    fn get(&self, key: impl AsRef<[u8]>) -> Option<&u64> {
-        self.0.get(key)
-    }
-    fn len(&self) -> usize {
-        self.0.len()
-    }
-    fn range<R: RangeBounds<[u8]>>(&self, range: R) -> Self::Range<'_> {
-        self.0.range(range)
-    }
-    fn memory_usage(&self) -> usize {
-        0
-    }
-}
+reads_of_simple_kv!(PickyInvariants);
 
 impl OrderedMapMut for PickyInvariants {
     fn insert(&mut self, key: impl AsRef<[u8]>, value: u64) -> Option<u64> {
@@ -166,21 +157,8 @@ fn suite_runs_the_invariant_checker_after_every_step() {
 /// A map whose `longest_prefix` answers with the shortest stored prefix instead.
 struct ShortestPrefix(SimpleKV<u64>);
 
-impl OrderedMap for ShortestPrefix {
-    type Value = u64;
-    type KeyRef<'a> = &'a [u8];
-    type ValueRef<'a> = &'a u64;
-    type Range<'a> = <SimpleKV<u64> as OrderedMap>::Range<'a>;
-
-    fn get(&self, key: impl AsRef<[u8]>) -> Option<&u64> {
-        self.0.get(key)
-    }
-    fn len(&self) -> usize {
-        self.0.len()
-    }
-    fn range<R: RangeBounds<[u8]>>(&self, range: R) -> Self::Range<'_> {
-        self.0.range(range)
-    }
+reads_of_simple_kv!(
+    ShortestPrefix,
     fn longest_prefix(&self, key: impl AsRef<[u8]>) -> Option<(&[u8], &u64)> {
         let key = key.as_ref();
         (0..=key.len()).find_map(|n| {
@@ -188,10 +166,7 @@ impl OrderedMap for ShortestPrefix {
             self.0.range::<(Bound<&[u8]>, Bound<&[u8]>)>((q, q)).next()
         })
     }
-    fn memory_usage(&self) -> usize {
-        self.0.memory_usage()
-    }
-}
+);
 
 #[test]
 fn suite_catches_a_longest_prefix_that_stops_short() {

@@ -198,8 +198,9 @@ impl<V: Clone + Send + Sync + 'static> HybridStore<V> {
     /// The entry whose key is the longest prefix of `key` (`key` itself
     /// included), if any.
     ///
-    /// Each layer (the delta, each segment) lists its keys that are prefixes of
-    /// `key`, tombstones included, by a few seeks that copy nothing; the longest
+    /// Each layer lists its keys that are prefixes of `key`, tombstones
+    /// included, without copying anything (seeks in a delta, one FST walk per
+    /// segment run a prefix falls in); the longest
     /// of those that [`get`](HybridStore::get) finds live is the answer. Each
     /// step sees the store as it is then. (The generic
     /// [`OrderedMap::longest_prefix`] would copy part of the delta on every seek,
