@@ -2,9 +2,10 @@
 //!
 //! Random operation sequences (proptest) are replayed against the map under test
 //! and against a `BTreeMap<Vec<u8>, u64>` model, and every result is compared:
-//! inserts and re-inserts, gets, removes of present and absent keys, `len`, full
-//! iteration forward and backward, ranges with every bound combination (also
-//! consumed from both ends at once), and prefix scans including the empty prefix.
+//! inserts and re-inserts, gets, removes of present and absent keys, `pop_first`,
+//! `pop_last` and `retain`, `len`, full iteration forward and backward, ranges with
+//! every bound combination (also consumed from both ends at once), prefix scans
+//! including the empty prefix, and `longest_prefix`.
 //!
 //! Keys are drawn to hit the cases ordered byte maps get wrong: keys that are
 //! prefixes of other keys (`a`, `ab`, `abc`), the empty key, `0x00` and `0xFF` bytes
@@ -39,6 +40,16 @@ pub enum Op {
     Insert(Vec<u8>, u64),
     /// `remove(key)`; the returned value is compared.
     Remove(Vec<u8>),
+    /// `pop_first()` (`false`) or `pop_last()` (`true`); the entry is compared.
+    Pop(bool),
+    /// `retain`, dropping the entries whose `(value + key length) % modulus` is
+    /// `residue` (with `modulus` 1, all of them); the count is compared.
+    Retain {
+        /// At least 1.
+        modulus: u64,
+        /// Below `modulus`.
+        residue: u64,
+    },
     /// `get(key)` and `contains_key(key)`.
     Get(Vec<u8>),
     /// `len()` and `is_empty()`.
@@ -89,6 +100,8 @@ impl fmt::Debug for Op {
         match self {
             Op::Insert(k, v) => write!(f, "Insert({:?}, {v})", Show(k)),
             Op::Remove(k) => write!(f, "Remove({:?})", Show(k)),
+            Op::Pop(last) => write!(f, "{}", if *last { "PopLast" } else { "PopFirst" }),
+            Op::Retain { modulus, residue } => write!(f, "Retain(drop % {modulus} == {residue})"),
             Op::Get(k) => write!(f, "Get({:?})", Show(k)),
             Op::Len => write!(f, "Len"),
             Op::Range(b, rev) => write!(
@@ -173,6 +186,10 @@ fn any_op() -> BoxedStrategy<Op> {
     prop_oneof![
         10 => (key(), any::<u64>()).prop_map(|(k, v)| Op::Insert(k, v)),
         4 => key().prop_map(Op::Remove),
+        1 => any::<bool>().prop_map(Op::Pop),
+        1 => (1..=4u64)
+            .prop_flat_map(|m| (Just(m), 0..m))
+            .prop_map(|(modulus, residue)| Op::Retain { modulus, residue }),
         8 => read_op(),
         1 => Just(Op::Maintain),
     ]
@@ -311,7 +328,7 @@ fn check_read<M: OrderedMap<Value = u64>>(map: &M, model: &Model, op: &Op) -> Re
                 got.into_iter().collect(),
             )?;
         }
-        Op::Insert(..) | Op::Remove(_) | Op::Maintain => {
+        Op::Insert(..) | Op::Remove(_) | Op::Pop(_) | Op::Retain { .. } | Op::Maintain => {
             unreachable!("write operations are applied by the mutable replay")
         }
     }
@@ -453,6 +470,34 @@ impl<M> Suite<M> {
                         if expected != got {
                             return Err(fail(format!(
                                 "remove returned {got:?}, expected {expected:?}"
+                            )));
+                        }
+                    }
+                    Op::Pop(last) => {
+                        let (expected, got) = if *last {
+                            (model.pop_last(), map.pop_last())
+                        } else {
+                            (model.pop_first(), map.pop_first())
+                        };
+                        if expected != got {
+                            return Err(fail(format!(
+                                "pop returned {:?}, expected {:?}",
+                                got.map(|(k, v)| format!("{:?}={v}", Show(&k))),
+                                expected.map(|(k, v)| format!("{:?}={v}", Show(&k)))
+                            )));
+                        }
+                    }
+                    Op::Retain { modulus, residue } => {
+                        let doomed = |k: &[u8], v: &u64| {
+                            v.wrapping_add(k.len() as u64) % modulus == *residue
+                        };
+                        let before = model.len();
+                        model.retain(|k, v| !doomed(k, v));
+                        let expected = before - model.len();
+                        let got = map.retain(|k, v| !doomed(k, v));
+                        if expected != got {
+                            return Err(fail(format!(
+                                "retain removed {got} entries, expected {expected}"
                             )));
                         }
                     }

@@ -148,6 +148,58 @@ pub trait OrderedMapMut: OrderedMap {
 
     /// Removes `key`, returning its value.
     fn remove(&mut self, key: impl AsRef<[u8]>) -> Option<Self::Value>;
+
+    /// Removes and returns the entry with the smallest key.
+    ///
+    /// The default finds the key with [`iter`](OrderedMap::iter), then removes
+    /// it: two descents. On a map other threads write to between the two, it
+    /// tries again with the new first key.
+    fn pop_first(&mut self) -> Option<(Vec<u8>, Self::Value)> {
+        loop {
+            let key = self.iter().next()?.0.as_ref().to_vec();
+            if let Some(value) = self.remove(&key) {
+                return Some((key, value));
+            }
+        }
+    }
+
+    /// Removes and returns the entry with the largest key (see
+    /// [`pop_first`](OrderedMapMut::pop_first)).
+    fn pop_last(&mut self) -> Option<(Vec<u8>, Self::Value)> {
+        loop {
+            let key = self.iter().next_back()?.0.as_ref().to_vec();
+            if let Some(value) = self.remove(&key) {
+                return Some((key, value));
+            }
+        }
+    }
+
+    /// Keeps only the entries for which `keep(key, value)` is true, calling it
+    /// once per entry in key order; returns how many entries it removed.
+    ///
+    /// Unlike `BTreeMap::retain`, `keep` sees the value through `&`: not every map
+    /// can lend its values mutably (a frozen layer's are encoded in its FST). The
+    /// default scans once, noting the keys to drop, then removes them one by one,
+    /// so it holds those keys in memory meanwhile.
+    ///
+    /// ```
+    /// use memkv_core::{OrderedMap, OrderedMapMut, SimpleKV};
+    ///
+    /// let mut hits: SimpleKV<u64> = SimpleKV::new();
+    /// hits.insert("/a", 3);
+    /// hits.insert("/b", 0);
+    /// hits.insert("/c", 0);
+    /// assert_eq!(hits.retain(|_, &n| n > 0), 2);
+    /// assert_eq!(hits.iter().map(|(k, _)| k.to_vec()).collect::<Vec<_>>(), [b"/a"]);
+    /// ```
+    fn retain(&mut self, mut keep: impl FnMut(&[u8], &Self::Value) -> bool) -> usize {
+        let doomed: Vec<Vec<u8>> = self
+            .iter()
+            .filter(|(k, v)| !keep(k.as_ref(), v.borrow()))
+            .map(|(k, _)| k.as_ref().to_vec())
+            .collect();
+        doomed.iter().filter(|k| self.remove(k).is_some()).count()
+    }
 }
 
 /// A structure that can verify its own internal invariants.

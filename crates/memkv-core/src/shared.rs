@@ -53,8 +53,52 @@ pub trait SharedMap: Send + Sync {
             self.scan(&bounds).next_back()
         })
     }
+    /// The entry with the smallest key. The default takes the first entry of a
+    /// scan; engines whose scans copy part of their contents override it.
+    fn first(&self) -> Option<(Vec<u8>, Self::Value)> {
+        self.scan(&KeyBounds::all()).next()
+    }
+    /// The entry with the largest key (see [`first`](SharedMap::first)).
+    fn last(&self) -> Option<(Vec<u8>, Self::Value)> {
+        self.scan(&KeyBounds::all()).next_back()
+    }
+    /// Removes and returns the entry with the smallest key. The default reads
+    /// the [`first`](SharedMap::first) key and removes it, trying again if another thread
+    /// removed it in between; a locked map does both under one write lock.
+    fn pop_first(&self) -> Option<(Vec<u8>, Self::Value)> {
+        pop_by_scan(self, false)
+    }
+    /// Removes and returns the entry with the largest key (see
+    /// [`pop_first`](SharedMap::pop_first)).
+    fn pop_last(&self) -> Option<(Vec<u8>, Self::Value)> {
+        pop_by_scan(self, true)
+    }
+    /// Keeps only the entries for which `keep(key, value)` is true; returns how
+    /// many it removed (see
+    /// [`OrderedMapMut::retain`](crate::OrderedMapMut::retain)). The default judges
+    /// the entries of one scan, then removes the rejected keys one by one: a key
+    /// another thread rewrites in between goes by the value the scan saw. A
+    /// locked map runs the whole pass under one write lock.
+    fn retain(&self, keep: &mut dyn FnMut(&[u8], &Self::Value) -> bool) -> usize {
+        let doomed: Vec<Vec<u8>> = self
+            .scan(&KeyBounds::all())
+            .filter(|(k, v)| !keep(k, v))
+            .map(|(k, _)| k)
+            .collect();
+        doomed.iter().filter(|k| self.remove(k).is_some()).count()
+    }
     /// Heap bytes owned by the map.
     fn memory_usage(&self) -> usize;
+}
+
+/// The default of [`SharedMap::pop_first`] (`last == false`) and `pop_last`.
+fn pop_by_scan<M: SharedMap + ?Sized>(map: &M, last: bool) -> Option<(Vec<u8>, M::Value)> {
+    loop {
+        let (key, _) = if last { map.last() } else { map.first() }?;
+        if let Some(value) = map.remove(&key) {
+            return Some((key, value));
+        }
+    }
 }
 
 /// Any [`OrderedMapMut`] behind a reader-writer lock: readers run concurrently,
@@ -125,6 +169,29 @@ where
             m.longest_prefix(key)
                 .map(|(k, v)| (k.as_ref().to_vec(), v.borrow().clone()))
         })
+    }
+    fn first(&self) -> Option<(Vec<u8>, M::Value)> {
+        self.read(|m| {
+            m.iter()
+                .next()
+                .map(|(k, v)| (k.as_ref().to_vec(), v.borrow().clone()))
+        })
+    }
+    fn last(&self) -> Option<(Vec<u8>, M::Value)> {
+        self.read(|m| {
+            m.iter()
+                .next_back()
+                .map(|(k, v)| (k.as_ref().to_vec(), v.borrow().clone()))
+        })
+    }
+    fn pop_first(&self) -> Option<(Vec<u8>, M::Value)> {
+        self.write(|m| m.pop_first())
+    }
+    fn pop_last(&self) -> Option<(Vec<u8>, M::Value)> {
+        self.write(|m| m.pop_last())
+    }
+    fn retain(&self, keep: &mut dyn FnMut(&[u8], &M::Value) -> bool) -> usize {
+        self.write(|m| m.retain(keep))
     }
     fn memory_usage(&self) -> usize {
         self.read(|m| m.memory_usage())

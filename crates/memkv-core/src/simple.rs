@@ -80,6 +80,41 @@ impl<V> SimpleKV<V> {
         OrderedMap::longest_prefix(self, key)
     }
 
+    /// Removes and returns the entry with the smallest key.
+    pub fn pop_first(&mut self) -> Option<(Vec<u8>, V)> {
+        let (k, v) = self.map.pop_first()?;
+        self.key_bytes -= k.len();
+        Some((k, v))
+    }
+
+    /// Removes and returns the entry with the largest key.
+    pub fn pop_last(&mut self) -> Option<(Vec<u8>, V)> {
+        let (k, v) = self.map.pop_last()?;
+        self.key_bytes -= k.len();
+        Some((k, v))
+    }
+
+    /// Keeps only the entries for which `keep(key, value)` is true; returns how
+    /// many it removed (see [`OrderedMapMut::retain`]).
+    pub fn retain(&mut self, mut keep: impl FnMut(&[u8], &V) -> bool) -> usize {
+        let (before, mut freed) = (self.map.len(), 0);
+        self.map.retain(|k, v| {
+            let kept = keep(k, v);
+            if !kept {
+                freed += k.len();
+            }
+            kept
+        });
+        self.key_bytes -= freed;
+        before - self.map.len()
+    }
+
+    /// Removes every entry.
+    pub fn clear(&mut self) {
+        self.map.clear();
+        self.key_bytes = 0;
+    }
+
     /// The number of entries.
     pub fn len(&self) -> usize {
         self.map.len()
@@ -164,6 +199,24 @@ impl<V> OrderedMapMut for SimpleKV<V> {
     }
     fn remove(&mut self, key: impl AsRef<[u8]>) -> Option<V> {
         SimpleKV::remove(self, key)
+    }
+    fn pop_first(&mut self) -> Option<(Vec<u8>, V)> {
+        SimpleKV::pop_first(self)
+    }
+    fn pop_last(&mut self) -> Option<(Vec<u8>, V)> {
+        SimpleKV::pop_last(self)
+    }
+    fn retain(&mut self, keep: impl FnMut(&[u8], &V) -> bool) -> usize {
+        SimpleKV::retain(self, keep)
+    }
+}
+
+impl<'a, V> IntoIterator for &'a SimpleKV<V> {
+    type Item = (&'a [u8], &'a V);
+    type IntoIter = SimpleRange<'a, V>;
+
+    fn into_iter(self) -> SimpleRange<'a, V> {
+        self.iter()
     }
 }
 

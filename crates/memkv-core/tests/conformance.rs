@@ -175,3 +175,72 @@ fn suite_catches_a_longest_prefix_that_stops_short() {
         .expect_err("the suite must check longest_prefix");
     assert!(err.contains("longest_prefix"), "{err}");
 }
+
+/// A map whose `pop_last` takes the first entry and whose `retain` stops after
+/// the first entry it drops.
+#[derive(Default)]
+struct SloppyRemovals {
+    inner: SimpleKV<u64>,
+    /// Which of the two faults is on: `true` the pop, `false` the retain.
+    bad_pop: bool,
+}
+
+impl OrderedMap for SloppyRemovals {
+    type Value = u64;
+    type KeyRef<'a> = &'a [u8];
+    type ValueRef<'a> = &'a u64;
+    type Range<'a> = <SimpleKV<u64> as OrderedMap>::Range<'a>;
+
+    fn get(&self, key: impl AsRef<[u8]>) -> Option<&u64> {
+        self.inner.get(key)
+    }
+    fn len(&self) -> usize {
+        self.inner.len()
+    }
+    fn range<R: RangeBounds<[u8]>>(&self, range: R) -> Self::Range<'_> {
+        self.inner.range(range)
+    }
+    fn memory_usage(&self) -> usize {
+        self.inner.memory_usage()
+    }
+}
+
+impl OrderedMapMut for SloppyRemovals {
+    fn insert(&mut self, key: impl AsRef<[u8]>, value: u64) -> Option<u64> {
+        self.inner.insert(key, value)
+    }
+    fn remove(&mut self, key: impl AsRef<[u8]>) -> Option<u64> {
+        self.inner.remove(key)
+    }
+    fn pop_last(&mut self) -> Option<(Vec<u8>, u64)> {
+        if self.bad_pop {
+            self.pop_first()
+        } else {
+            OrderedMapMut::pop_last(&mut self.inner)
+        }
+    }
+    fn retain(&mut self, mut keep: impl FnMut(&[u8], &u64) -> bool) -> usize {
+        if self.bad_pop {
+            return OrderedMapMut::retain(&mut self.inner, keep);
+        }
+        let first_doomed = self
+            .inner
+            .iter()
+            .find(|(k, v)| !keep(k, v))
+            .map(|(k, _)| k.to_vec());
+        first_doomed.map_or(0, |k| usize::from(self.remove(k).is_some()))
+    }
+}
+
+#[test]
+fn suite_catches_wrong_pops_and_partial_retains() {
+    for (bad_pop, what) in [(true, "pop returned"), (false, "retain removed")] {
+        let err = Suite::new("SloppyRemovals")
+            .check(|| SloppyRemovals {
+                inner: SimpleKV::new(),
+                bad_pop,
+            })
+            .expect_err("the suite must check pop_last and retain");
+        assert!(err.contains(what), "{err}");
+    }
+}

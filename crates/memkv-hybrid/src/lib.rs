@@ -27,7 +27,8 @@
 //!
 //! # Code map
 //!
-//! - `store`: the handle, reads and writes; `compact`: freezing, flushing, merging,
+//! - `store`: the handle, reads and writes; `edge`: the first and last entries
+//!   and popping them; `compact`: freezing, flushing, merging,
 //!   publishing, freeing and the background thread; `version`: the published layers
 //!   and the merge policy;
 //! - `delta`, `segment`, `value`, `filter`: the layers, how segments hold values, and
@@ -40,6 +41,7 @@
 mod compact;
 mod config;
 mod delta;
+mod edge;
 mod filter;
 mod merge;
 mod persist;

@@ -391,6 +391,18 @@ impl<V: Clone + Send + Sync + 'static> SharedMap for HybridStore<V> {
     fn longest_prefix(&self, key: &[u8]) -> Option<(Vec<u8>, V)> {
         HybridStore::longest_prefix(self, key)
     }
+    fn first(&self) -> Option<(Vec<u8>, V)> {
+        HybridStore::first(self)
+    }
+    fn last(&self) -> Option<(Vec<u8>, V)> {
+        HybridStore::last(self)
+    }
+    fn pop_first(&self) -> Option<(Vec<u8>, V)> {
+        HybridStore::pop_first(self)
+    }
+    fn pop_last(&self) -> Option<(Vec<u8>, V)> {
+        HybridStore::pop_last(self)
+    }
     fn memory_usage(&self) -> usize {
         HybridStore::memory_usage(self)
     }
@@ -441,6 +453,12 @@ impl<V: Clone + Send + Sync + 'static> OrderedMapMut for HybridStore<V> {
     }
     fn remove(&mut self, key: impl AsRef<[u8]>) -> Option<V> {
         HybridStore::remove(self, key)
+    }
+    fn pop_first(&mut self) -> Option<(Vec<u8>, V)> {
+        HybridStore::pop_first(self)
+    }
+    fn pop_last(&mut self) -> Option<(Vec<u8>, V)> {
+        HybridStore::pop_last(self)
     }
 }
 

@@ -137,6 +137,45 @@ impl<V, E: SharedMap<Value = V>> MemKV<V, E> {
         self.engine.longest_prefix(key.as_ref())
     }
 
+    /// The entry with the smallest key, as of this call.
+    pub fn first(&self) -> Option<(Vec<u8>, V)> {
+        self.engine.first()
+    }
+
+    /// The entry with the largest key, as of this call.
+    pub fn last(&self) -> Option<(Vec<u8>, V)> {
+        self.engine.last()
+    }
+
+    /// Removes and returns the entry with the smallest key (atomically: two
+    /// threads popping at once get different entries).
+    pub fn pop_first(&self) -> Option<(Vec<u8>, V)> {
+        self.engine.pop_first()
+    }
+
+    /// Removes and returns the entry with the largest key (see
+    /// [`pop_first`](MemKV::pop_first)).
+    pub fn pop_last(&self) -> Option<(Vec<u8>, V)> {
+        self.engine.pop_last()
+    }
+
+    /// Keeps only the entries for which `keep(key, value)` is true; returns how
+    /// many it removed. Writes from other threads may run in between: see the
+    /// engine's [`SharedMap::retain`] for what they see.
+    ///
+    /// ```
+    /// let sessions: memkv::MemKV<u64> = memkv::MemKV::new();
+    /// sessions.insert("s:alice", 1_700_000_000);
+    /// sessions.insert("s:bob", 1_600_000_000);
+    /// let now = 1_700_000_100;
+    /// assert_eq!(sessions.retain(|_, &seen| now - seen < 3600), 1);
+    /// assert_eq!(sessions.pop_first(), Some((b"s:alice".to_vec(), 1_700_000_000)));
+    /// assert!(sessions.is_empty());
+    /// ```
+    pub fn retain(&self, mut keep: impl FnMut(&[u8], &V) -> bool) -> usize {
+        self.engine.retain(&mut keep)
+    }
+
     /// All entries, in key order, as of this call (see [`range`](MemKV::range)).
     pub fn iter(&self) -> E::Scan {
         self.engine.scan(&KeyBounds::all())
@@ -237,6 +276,15 @@ impl<V: Clone, E: SharedMap<Value = V>> OrderedMapMut for MemKV<V, E> {
     fn remove(&mut self, key: impl AsRef<[u8]>) -> Option<V> {
         MemKV::remove(self, key)
     }
+    fn pop_first(&mut self) -> Option<(Vec<u8>, V)> {
+        MemKV::pop_first(self)
+    }
+    fn pop_last(&mut self) -> Option<(Vec<u8>, V)> {
+        MemKV::pop_last(self)
+    }
+    fn retain(&mut self, keep: impl FnMut(&[u8], &V) -> bool) -> usize {
+        MemKV::retain(self, keep)
+    }
 }
 
 impl<V, E: SharedMap<Value = V>> SharedMap for MemKV<V, E>
@@ -265,6 +313,21 @@ where
     }
     fn longest_prefix(&self, key: &[u8]) -> Option<(Vec<u8>, V)> {
         self.engine.longest_prefix(key)
+    }
+    fn first(&self) -> Option<(Vec<u8>, V)> {
+        self.engine.first()
+    }
+    fn last(&self) -> Option<(Vec<u8>, V)> {
+        self.engine.last()
+    }
+    fn pop_first(&self) -> Option<(Vec<u8>, V)> {
+        self.engine.pop_first()
+    }
+    fn pop_last(&self) -> Option<(Vec<u8>, V)> {
+        self.engine.pop_last()
+    }
+    fn retain(&self, keep: &mut dyn FnMut(&[u8], &V) -> bool) -> usize {
+        self.engine.retain(keep)
     }
     fn memory_usage(&self) -> usize {
         self.engine.memory_usage()

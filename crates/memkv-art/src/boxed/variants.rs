@@ -47,6 +47,14 @@ macro_rules! boxed_variant {
         /// assert_eq!(kv.longest_prefix(b"user:1001x"), Some((b"user:1001".to_vec(), &42)));
         /// assert_eq!(kv.remove(b"user:1002"), Some(43));
         /// assert_eq!(kv.len(), 2);
+        /// let mut total = 0;
+        /// for (_key, value) in &kv {
+        ///     total += value;
+        /// }
+        /// assert_eq!(total, 43);
+        /// assert_eq!(kv.retain(|_, &v| v > 1), 1);
+        /// assert_eq!(kv.pop_first(), Some((b"user:1001".to_vec(), 42)));
+        /// assert!(kv.is_empty());
         /// ```
         pub struct $name<V> {
             raw: RawArt<V, $policy>,
@@ -127,6 +135,27 @@ macro_rules! boxed_variant {
             /// The entry with the largest key.
             pub fn last(&self) -> Option<(Vec<u8>, &V)> {
                 self.iter().next_back()
+            }
+
+            /// Removes and returns the entry with the smallest key.
+            pub fn pop_first(&mut self) -> Option<(Vec<u8>, V)> {
+                OrderedMapMut::pop_first(self)
+            }
+
+            /// Removes and returns the entry with the largest key.
+            pub fn pop_last(&mut self) -> Option<(Vec<u8>, V)> {
+                OrderedMapMut::pop_last(self)
+            }
+
+            /// Keeps only the entries for which `keep(key, value)` is true; returns
+            /// how many it removed (see [`OrderedMapMut::retain`]).
+            pub fn retain(&mut self, keep: impl FnMut(&[u8], &V) -> bool) -> usize {
+                OrderedMapMut::retain(self, keep)
+            }
+
+            /// Removes every entry and releases the map's memory.
+            pub fn clear(&mut self) {
+                *self = Self::new();
             }
 
             /// Heap bytes requested by the map: nodes at their exact sizes, leaves,
@@ -213,6 +242,15 @@ macro_rules! boxed_variant {
         impl<V> CheckInvariants for $name<V> {
             fn check_invariants(&self) -> Result<(), String> {
                 self.raw.check_invariants()
+            }
+        }
+
+        impl<'a, V> IntoIterator for &'a $name<V> {
+            type Item = (Vec<u8>, &'a V);
+            type IntoIter = $iter<'a, V>;
+
+            fn into_iter(self) -> $iter<'a, V> {
+                self.iter()
             }
         }
 
