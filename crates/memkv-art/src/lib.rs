@@ -20,11 +20,11 @@ mod arena_art;
 mod boxed;
 mod node_search;
 
-pub use arena_art::{ArenaArt, ArenaArtStats, Iter as ArenaArtIter};
-
-// --- Boxed-variant re-exports (owned by the ART-variants issue; append below). ---
+pub use arena_art::{
+    ArenaArt, ArenaArtStats, Entry as ArenaArtEntry, Iter as ArenaArtIter,
+    OccupiedEntry as ArenaArtOccupiedEntry, VacantEntry as ArenaArtVacantEntry,
+};
 pub use boxed::{
     AdaptiveRadixTree, AdaptiveRadixTreeIter, CompactArt, CompactArtIter, UltraCompactArt,
     UltraCompactArtIter,
 };
-// --- End of boxed-variant re-exports. ---

@@ -161,6 +161,30 @@ fn path_key() -> impl Strategy<Value = Vec<u8>> {
     .prop_map(|parts| parts.concat().into_bytes())
 }
 
+/// Keys under a few nested directory stems, many per stem, and the stems
+/// themselves: buckets burst into nodes with long prefixes, later keys part from
+/// those prefixes midway or end inside them, and stems end exactly at nodes.
+fn stem_key() -> impl Strategy<Value = Vec<u8>> {
+    (
+        proptest::sample::select(
+            &[
+                "",
+                "/u",
+                "/usr/",
+                "/usr/lib/",
+                "/usr/share/doc/",
+                "/usr/share/man/",
+            ][..],
+        ),
+        proptest::collection::vec(proptest::sample::select(&b"ab\0"[..]), 0..3),
+        proptest::option::of(0u8..40),
+    )
+        .prop_map(|(stem, tail, n)| {
+            let n = n.map(|n| n.to_string()).unwrap_or_default();
+            [stem.as_bytes(), &tail, n.as_bytes()].concat()
+        })
+}
+
 proptest! {
     #![proptest_config(ProptestConfig {
         cases: if cfg!(miri) { 2 } else { 128 },
@@ -190,6 +214,71 @@ proptest! {
         let want_scan = model.keys().filter(|k| k.starts_with(b"usr/")).count();
         prop_assert_eq!(got_scan, want_scan);
         prop_assert_eq!(OrderedMap::len(&kv), model.len());
+    }
+
+    /// The entry API against `BTreeMap`'s: every kind of insert (into a bucket,
+    /// as a node's end value, by a prefix split, at the root) must hand back the
+    /// value it stored.
+    #[test]
+    fn entries_match_btreemap_entries(
+        fill in proptest::collection::vec(stem_key(), 0..if cfg!(miri) { 8 } else { 400 }),
+        ops in proptest::collection::vec((0u8..5, stem_key(), any::<u32>()), 1..if cfg!(miri) { 20 } else { 200 })
+    ) {
+        use std::collections::btree_map::Entry as ModelEntry;
+        use memkv_art::ArenaArtEntry as Entry;
+
+        // Enough keys first that buckets have burst into nodes with prefixes.
+        let mut kv = ArenaArt::new();
+        let mut model = BTreeMap::new();
+        for (i, key) in fill.into_iter().enumerate() {
+            prop_assert_eq!(*kv.entry(&key).or_insert(i as u32), *model.entry(key).or_insert(i as u32));
+        }
+        for (op, key, v) in ops {
+            match op {
+                0 => {
+                    let got = *kv.entry(&key).and_modify(|x| *x ^= v).or_insert(v);
+                    let want = *model.entry(key.clone()).and_modify(|x| *x ^= v).or_insert(v);
+                    prop_assert_eq!(got, want);
+                }
+                1 => {
+                    let len = key.len() as u32;
+                    let got = kv.entry(key.as_slice()).or_insert_with_key(|k| k.len() as u32);
+                    prop_assert_eq!(*got, *model.entry(key.clone()).or_insert(len));
+                    *got = got.wrapping_add(v);
+                    let want = model.get_mut(&key).unwrap();
+                    *want = want.wrapping_add(v);
+                }
+                2 => match (kv.entry(&key), model.entry(key.clone())) {
+                    (Entry::Occupied(e), ModelEntry::Occupied(m)) => {
+                        prop_assert_eq!(e.key(), key.as_slice());
+                        prop_assert_eq!(e.remove_entry(), (&key, m.remove()));
+                    }
+                    (Entry::Vacant(e), ModelEntry::Vacant(m)) => {
+                        prop_assert_eq!(e.key(), key.as_slice());
+                        prop_assert_eq!(*e.insert(v), *m.insert(v));
+                    }
+                    (e, _) => prop_assert!(false, "entry disagrees with the model: {:?}", e),
+                },
+                3 => match kv.entry(key.clone()) {
+                    Entry::Occupied(mut e) => {
+                        let old = e.insert(v);
+                        prop_assert_eq!(Some(old), model.insert(key.clone(), v));
+                        prop_assert_eq!(*e.get(), v);
+                    }
+                    Entry::Vacant(e) => {
+                        prop_assert!(!model.contains_key(&key));
+                        prop_assert_eq!(e.into_key(), key.clone());
+                    }
+                },
+                _ => kv.compact(),
+            }
+            kv.check_invariants().map_err(TestCaseError::fail)?;
+            prop_assert_eq!(kv.get(&key), model.get(&key));
+            prop_assert_eq!(kv.len(), model.len());
+        }
+        let got: Vec<(Vec<u8>, u32)> = kv.iter().map(|(k, v)| (k, *v)).collect();
+        let want: Vec<(Vec<u8>, u32)> = model.into_iter().collect();
+        prop_assert_eq!(got, want);
     }
 }
 

@@ -42,8 +42,9 @@ mod memkv;
 
 pub use crate::memkv::MemKV;
 pub use memkv_art::{
-    AdaptiveRadixTree, AdaptiveRadixTreeIter, ArenaArt, ArenaArtIter, ArenaArtStats, CompactArt,
-    CompactArtIter, UltraCompactArt, UltraCompactArtIter,
+    AdaptiveRadixTree, AdaptiveRadixTreeIter, ArenaArt, ArenaArtEntry, ArenaArtIter,
+    ArenaArtOccupiedEntry, ArenaArtStats, ArenaArtVacantEntry, CompactArt, CompactArtIter,
+    UltraCompactArt, UltraCompactArtIter,
 };
 pub use memkv_core::{
     prefix_successor, CheckInvariants, Error, KeyBounds, Locked, OrderedMap, OrderedMapMut, Result,

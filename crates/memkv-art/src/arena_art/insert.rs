@@ -24,7 +24,13 @@ impl<V> ArenaArt<V> {
     /// buckets (about 550 M keys at the bucket density of file paths), or 2^23
     /// byte-arena chunks (2 TiB of long prefixes).
     pub fn insert(&mut self, key: impl AsRef<[u8]>, value: V) -> Option<V> {
-        let old = self.insert_inner(key.as_ref(), value);
+        self.insert_with_slot(key.as_ref(), value).1
+    }
+
+    /// [`insert`](ArenaArt::insert), also returning the value slot `key` now has
+    /// (value slots do not move until the map is compacted).
+    pub(super) fn insert_with_slot(&mut self, key: &[u8], value: V) -> (u32, Option<V>) {
+        let (slot, old) = self.insert_inner(key, value);
         if old.is_none() {
             self.len += 1;
             let dead = self.arena.dead_bytes();
@@ -32,10 +38,10 @@ impl<V> ArenaArt<V> {
                 self.compact_arena();
             }
         }
-        old
+        (slot, old)
     }
 
-    fn insert_inner(&mut self, key: &[u8], value: V) -> Option<V> {
+    fn insert_inner(&mut self, key: &[u8], value: V) -> (u32, Option<V>) {
         let mut child = self.root;
         let mut d = 0;
         // Down to the bucket as a lookup goes, one dispatch per level; a node
@@ -63,7 +69,7 @@ impl<V> ArenaArt<V> {
                 let v = self.values.insert(value).into_raw();
                 let leaf = self.single(&key[d..], v);
                 self.write_slot(slot, leaf);
-                return None;
+                return (v, None);
             }
             let rest = &key[d..];
             if is_leaf(child) {
@@ -75,16 +81,15 @@ impl<V> ArenaArt<V> {
                 // The mismatch is rare (once per insert at most): only then find
                 // where the prefix and the key part.
                 let m = lcp(node.header().prefix().get(&self.arena), rest);
-                self.split_prefix(slot, n, m, rest, value);
-                return None;
+                return (self.split_prefix(slot, n, m, rest, value), None);
             };
             d = next;
             if d == key.len() {
                 let hv = node.value();
                 if hv != NONE {
                     let v = bucket::find(self.bucket(hv), b"").expect("a value bucket");
-                    let v = &mut self.values[Handle::from_raw(v)];
-                    return Some(std::mem::replace(v, value));
+                    let old = std::mem::replace(&mut self.values[Handle::from_raw(v)], value);
+                    return (v, Some(old));
                 }
                 let v = self.values.insert(value).into_raw();
                 let leaf = self.single(b"", v);
@@ -92,7 +97,7 @@ impl<V> ArenaArt<V> {
                 if grown != n {
                     self.write_slot(slot, grown.child());
                 }
-                return None;
+                return (v, None);
             }
             let b = key[d];
             match node.find_child(b) {
@@ -108,7 +113,7 @@ impl<V> ArenaArt<V> {
                     if grown != n {
                         self.write_slot(slot, grown.child());
                     }
-                    return None;
+                    return (v, None);
                 }
             }
         }
@@ -116,17 +121,23 @@ impl<V> ArenaArt<V> {
 
     /// Stores `value` under suffix `rest` in bucket `c` (in `slot`): in place if
     /// the suffix is there, else in a rewritten bucket, or in a subtree when the
-    /// bucket is full.
-    fn insert_in_bucket(&mut self, slot: Slot, c: Child, rest: &[u8], value: V) -> Option<V> {
+    /// bucket is full. Returns the value slot and the value replaced.
+    fn insert_in_bucket(
+        &mut self,
+        slot: Slot,
+        c: Child,
+        rest: &[u8],
+        value: V,
+    ) -> (u32, Option<V>) {
         // The search below reads records all over the block: ask for its first
         // lines together instead of one miss after another.
         bucket::prefetch_block(self.bucket(c));
         let view = View::new(self.bucket(c));
         let at = match view.search(rest) {
             Ok(i) => {
-                let i = view.value(i);
-                let v = &mut self.values[Handle::from_raw(i)];
-                return Some(std::mem::replace(v, value));
+                let v = view.value(i);
+                let old = std::mem::replace(&mut self.values[Handle::from_raw(v)], value);
+                return (v, Some(old));
             }
             Err(at) => at,
         };
@@ -142,7 +153,7 @@ impl<V> ArenaArt<V> {
             self.scratch = spliced;
             let new = leaf_child(r.to_u32());
             if new == c {
-                return None;
+                return (v, None);
             }
             new
         } else {
@@ -162,7 +173,7 @@ impl<V> ArenaArt<V> {
             self.build(&all)
         };
         self.write_slot(slot, new);
-        None
+        (v, None)
     }
 
     /// A subtree holding `ents` (suffixes in strictly increasing order): one
@@ -196,8 +207,9 @@ impl<V> ArenaArt<V> {
     }
 
     /// Splits node `n`'s prefix after its first `m` bytes (which `rest` shares) by
-    /// a new Node2 above it, which also gets a bucket for `rest`.
-    fn split_prefix(&mut self, slot: Slot, n: NodeId, m: usize, rest: &[u8], value: V) {
+    /// a new Node2 above it, which also gets a bucket for `rest`. Returns the new
+    /// value's slot.
+    fn split_prefix(&mut self, slot: Slot, n: NodeId, m: usize, rest: &[u8], value: V) -> u32 {
         let old = self.prefix(n);
         let (split_byte, old_len) = (old[m], old.len());
         let prefix = Frag::new(&mut self.arena, &[&rest[..m]]);
@@ -219,5 +231,6 @@ impl<V> ArenaArt<V> {
         };
         debug_assert_eq!(same, top);
         self.write_slot(slot, top.child());
+        v
     }
 }

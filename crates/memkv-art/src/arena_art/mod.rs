@@ -16,11 +16,13 @@
 //!   terminator.
 //!
 //! The work is split by concern: `insert`, `remove`, `iter` (ordered cursors),
-//! `check` (invariants and statistics), `compact` (rebuilding).
+//! `entry` (the entry API), `check` (invariants and statistics), `compact`
+//! (rebuilding).
 
 mod bucket;
 mod check;
 mod compact;
+mod entry;
 mod frag;
 mod insert;
 mod iter;
@@ -34,6 +36,7 @@ use memkv_arena::{BlobArena, BlobRef, ByteArena, Handle, Slab};
 use memkv_core::{CheckInvariants, KeyBounds, OrderedMap, OrderedMapMut};
 
 pub use check::ArenaArtStats;
+pub use entry::{Entry, OccupiedEntry, VacantEntry};
 pub use iter::Iter;
 
 use node::{is_leaf, leaf_child, leaf_index, Child, NodeId, Nodes, Step, NONE};
@@ -246,6 +249,39 @@ impl<V> ArenaArt<V> {
         self.iter().next_back()
     }
 
+    /// Removes and returns the entry with the smallest key.
+    pub fn pop_first(&mut self) -> Option<(Vec<u8>, V)> {
+        OrderedMapMut::pop_first(self)
+    }
+
+    /// Removes and returns the entry with the largest key.
+    pub fn pop_last(&mut self) -> Option<(Vec<u8>, V)> {
+        OrderedMapMut::pop_last(self)
+    }
+
+    /// Keeps only the entries for which `keep(key, value)` is true; returns how
+    /// many it removed (see [`OrderedMapMut::retain`]). Run
+    /// [`compact`](ArenaArt::compact) afterwards to give the memory back when it
+    /// removed many.
+    ///
+    /// ```
+    /// use memkv_art::ArenaArt;
+    ///
+    /// let mut kv: ArenaArt<u64> = (0..100u64).map(|i| (format!("k{i:03}"), i)).collect();
+    /// assert_eq!(kv.retain(|_, &v| v % 10 == 0), 90);
+    /// assert_eq!(kv.first(), Some((b"k000".to_vec(), &0)));
+    /// assert_eq!(kv.pop_last(), Some((b"k090".to_vec(), 90)));
+    /// assert_eq!(kv.len(), 9);
+    /// ```
+    pub fn retain(&mut self, keep: impl FnMut(&[u8], &V) -> bool) -> usize {
+        OrderedMapMut::retain(self, keep)
+    }
+
+    /// Removes every entry and releases the map's memory.
+    pub fn clear(&mut self) {
+        *self = ArenaArt::new();
+    }
+
     /// The entry whose key is the longest prefix of `key` (`key` itself
     /// included), if any (see [`OrderedMap::longest_prefix`]).
     ///
@@ -366,6 +402,15 @@ impl<V> OrderedMapMut for ArenaArt<V> {
 impl<V> CheckInvariants for ArenaArt<V> {
     fn check_invariants(&self) -> Result<(), String> {
         check::check(self)
+    }
+}
+
+impl<'a, V> IntoIterator for &'a ArenaArt<V> {
+    type Item = (Vec<u8>, &'a V);
+    type IntoIter = Iter<'a, V>;
+
+    fn into_iter(self) -> Iter<'a, V> {
+        self.iter()
     }
 }
 
