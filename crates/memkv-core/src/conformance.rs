@@ -653,3 +653,72 @@ where
     compare("final contents after concurrent writes", expected, got)?;
     Ok(())
 }
+
+/// Threads updating shared counters with [`SharedMap::update`] while the map's
+/// maintenance hook runs: no increment may be lost. One more thread toggles a key
+/// of its own in and out, checking each answer, so removal through `update` is
+/// checked too.
+pub fn check_concurrent_updates<E>(map: &E, maintain: impl Fn(&E) + Sync) -> Result<(), String>
+where
+    E: SharedMap<Value = u64>,
+{
+    const THREADS: u64 = 3;
+    const COUNTERS: u64 = 8;
+    let per_thread: u64 = if cfg!(miri) { 40 } else { 3_000 };
+    let counter = |i: u64| format!("count/{i}").into_bytes();
+    let toggle = b"toggle".as_slice();
+    let error = std::sync::Mutex::new(None::<String>);
+    std::thread::scope(|s| {
+        for t in 0..THREADS {
+            let error = &error;
+            s.spawn(move || {
+                for j in 0..per_thread {
+                    let k = counter((j * 7 + t) % COUNTERS);
+                    let now = map.update(&k, |n| Some(n.copied().unwrap_or(0) + 1));
+                    if now.is_none_or(|n| n == 0) {
+                        *error.lock().unwrap() = Some(format!("update returned {now:?}"));
+                    }
+                }
+            });
+        }
+        let error = &error;
+        s.spawn(move || {
+            for j in 0..per_thread {
+                let expected = (j % 2 == 0).then_some(j);
+                let now = map.update(toggle, |old| match old {
+                    None => Some(j),
+                    Some(_) => None,
+                });
+                if now != expected {
+                    *error.lock().unwrap() = Some(format!(
+                        "toggle {j}: update returned {now:?}, expected {expected:?}"
+                    ));
+                }
+            }
+        });
+        s.spawn(|| {
+            for _ in 0..4 {
+                maintain(map);
+                std::thread::yield_now();
+            }
+        });
+    });
+    if let Some(e) = error.into_inner().unwrap() {
+        return Err(e);
+    }
+    let total: u64 = (0..COUNTERS).filter_map(|i| map.get(&counter(i))).sum();
+    if total != THREADS * per_thread {
+        return Err(format!(
+            "counters add up to {total}, expected {}: updates were lost",
+            THREADS * per_thread
+        ));
+    }
+    let toggled = map.get(toggle);
+    let expected = (per_thread % 2 == 1).then_some(per_thread - 1);
+    if toggled != expected {
+        return Err(format!(
+            "toggle ended as {toggled:?}, expected {expected:?}"
+        ));
+    }
+    Ok(())
+}

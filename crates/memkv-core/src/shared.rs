@@ -20,6 +20,15 @@ pub trait SharedMap: Send + Sync {
     fn insert(&self, key: &[u8], value: Self::Value) -> Option<Self::Value>;
     /// Removes `key`, returning its value.
     fn remove(&self, key: &[u8]) -> Option<Self::Value>;
+    /// Sets `key`'s value to `f(its current value)` atomically (`None` removes
+    /// the key or leaves it absent) and returns the value it has now: concurrent
+    /// updates of one key are never lost. `f` runs while the map's writers wait:
+    /// keep it short, and do not touch the map from inside it.
+    fn update(
+        &self,
+        key: &[u8],
+        f: impl FnOnce(Option<&Self::Value>) -> Option<Self::Value>,
+    ) -> Option<Self::Value>;
     /// A copy of the value stored under `key`.
     fn get(&self, key: &[u8]) -> Option<Self::Value>;
     /// Whether `key` is present.
@@ -144,6 +153,27 @@ where
     }
     fn remove(&self, key: &[u8]) -> Option<M::Value> {
         self.write(|m| m.remove(key))
+    }
+    fn update(
+        &self,
+        key: &[u8],
+        f: impl FnOnce(Option<&M::Value>) -> Option<M::Value>,
+    ) -> Option<M::Value> {
+        self.write(|m| {
+            let current = m.get(key).map(|v| v.borrow().clone());
+            match f(current.as_ref()) {
+                Some(new) => {
+                    m.insert(key, new.clone());
+                    Some(new)
+                }
+                None => {
+                    if current.is_some() {
+                        m.remove(key);
+                    }
+                    None
+                }
+            }
+        })
     }
     fn get(&self, key: &[u8]) -> Option<M::Value> {
         self.read(|m| m.get(key).map(|v| v.borrow().clone()))

@@ -2,8 +2,10 @@
 
 use std::ops::{Bound, RangeBounds};
 
-use memkv_core::conformance::{check_concurrent, Suite};
-use memkv_core::{CheckInvariants, KeyBounds, Locked, OrderedMap, OrderedMapMut, SimpleKV};
+use memkv_core::conformance::{check_concurrent, check_concurrent_updates, Suite};
+use memkv_core::{
+    CheckInvariants, KeyBounds, Locked, OrderedMap, OrderedMapMut, SharedMap, SimpleKV,
+};
 
 #[test]
 fn simple_kv_conforms() {
@@ -23,6 +25,51 @@ fn locked_simple_kv_survives_concurrent_use() {
         m.write(|inner| assert!(inner.iter().count() <= inner.len()));
     })
     .unwrap();
+    let map = Locked::new(SimpleKV::<u64>::new());
+    check_concurrent_updates(&map, |m| {
+        let _ = m.memory_usage();
+    })
+    .unwrap();
+}
+
+/// A shared map whose `update` cannot remove: `None` leaves the old value.
+struct UpdateNeverRemoves(Locked<SimpleKV<u64>>);
+
+impl SharedMap for UpdateNeverRemoves {
+    type Value = u64;
+    type Scan = <Locked<SimpleKV<u64>> as SharedMap>::Scan;
+
+    fn insert(&self, key: &[u8], value: u64) -> Option<u64> {
+        self.0.insert(key, value)
+    }
+    fn remove(&self, key: &[u8]) -> Option<u64> {
+        SharedMap::remove(&self.0, key)
+    }
+    fn update(&self, key: &[u8], f: impl FnOnce(Option<&u64>) -> Option<u64>) -> Option<u64> {
+        self.0.update(key, |old| f(old).or(old.copied()))
+    }
+    fn get(&self, key: &[u8]) -> Option<u64> {
+        SharedMap::get(&self.0, key)
+    }
+    fn contains_key(&self, key: &[u8]) -> bool {
+        SharedMap::contains_key(&self.0, key)
+    }
+    fn len(&self) -> usize {
+        SharedMap::len(&self.0)
+    }
+    fn scan(&self, bounds: &KeyBounds) -> Self::Scan {
+        self.0.scan(bounds)
+    }
+    fn memory_usage(&self) -> usize {
+        SharedMap::memory_usage(&self.0)
+    }
+}
+
+#[test]
+fn concurrent_update_check_catches_an_update_that_cannot_remove() {
+    let map = UpdateNeverRemoves(Locked::new(SimpleKV::new()));
+    let err = check_concurrent_updates(&map, |_| {}).expect_err("removal must be checked");
+    assert!(err.contains("toggle"), "{err}");
 }
 
 /// The read side of a test map wrapping a `SimpleKV`: every method passes

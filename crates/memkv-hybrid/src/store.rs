@@ -231,8 +231,52 @@ impl<V: Clone + Send + Sync + 'static> HybridStore<V> {
         self.write(key.as_ref(), None)
     }
 
+    /// Sets `key`'s value to `f(its current value)` in one atomic step: `Some(v)`
+    /// stores `v`, `None` removes the key (or leaves it absent). Returns the value
+    /// the key has now. No other write to the store runs in between, so concurrent
+    /// updates of one key are never lost.
+    ///
+    /// `f` runs under the store's write lock: keep it short, and do not touch the
+    /// store from inside it (that would deadlock).
+    ///
+    /// ```
+    /// use memkv_hybrid::HybridStore;
+    ///
+    /// let hits: HybridStore<u64> = HybridStore::new();
+    /// let bump = |n: Option<&u64>| Some(n.copied().unwrap_or(0) + 1);
+    /// assert_eq!(hits.update("/index.html", bump), Some(1));
+    /// hits.compact().unwrap();
+    /// assert_eq!(hits.update("/index.html", bump), Some(2));
+    /// assert_eq!(hits.update("/index.html", |_| None), None);
+    /// assert!(hits.is_empty());
+    /// ```
+    pub fn update(
+        &self,
+        key: impl AsRef<[u8]>,
+        f: impl FnOnce(Option<&V>) -> Option<V>,
+    ) -> Option<V> {
+        let mut now = None;
+        self.write_with(key.as_ref(), true, |current| {
+            now = f(current);
+            now.clone()
+        });
+        now
+    }
+
     /// Applies a write (`None` removes) and returns the value it replaces.
     fn write(&self, key: &[u8], entry: Option<V>) -> Option<V> {
+        self.write_with(key, false, |_| entry)
+    }
+
+    /// Writes `compute(current value)` under `key` (`None` removes) and returns
+    /// the value it replaces. Only when `peek` is the current value looked up
+    /// (one more delta lookup); otherwise `compute` gets `None`.
+    fn write_with(
+        &self,
+        key: &[u8],
+        peek: bool,
+        compute: impl FnOnce(Option<&V>) -> Option<V>,
+    ) -> Option<V> {
         // Look the key up in the published layers before taking the write lock, so
         // readers are not held up by it; the answer is reused if the version is still
         // the same once the lock is held (it is, unless a flush froze the delta).
@@ -252,6 +296,23 @@ impl<V: Clone + Send + Sync + 'static> HybridStore<V> {
         } else {
             // Rare: a flush or a merge was published meanwhile.
             st.version.get(key, hash)
+        };
+        let entry = if peek {
+            let current = match st.active.find_hashed(key, hash) {
+                Found::Value(v) => Some(v),
+                Found::Deleted => None,
+                Found::Absent => below.clone(),
+            };
+            let entry = compute(current.as_ref());
+            if entry.is_none() && current.is_none() {
+                // Removing an absent key changes nothing.
+                drop(st);
+                drop(fresh);
+                return None;
+            }
+            entry
+        } else {
+            compute(None)
         };
         let removing = entry.is_none();
         // One delta operation: the entry it replaces tells whether the delta already
@@ -373,6 +434,9 @@ impl<V: Clone + Send + Sync + 'static> SharedMap for HybridStore<V> {
     }
     fn remove(&self, key: &[u8]) -> Option<V> {
         HybridStore::remove(self, key)
+    }
+    fn update(&self, key: &[u8], f: impl FnOnce(Option<&V>) -> Option<V>) -> Option<V> {
+        HybridStore::update(self, key, f)
     }
     fn get(&self, key: &[u8]) -> Option<V> {
         HybridStore::get(self, key)

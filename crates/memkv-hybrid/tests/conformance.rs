@@ -3,7 +3,7 @@
 
 use std::cell::Cell;
 
-use memkv_core::conformance::{check_concurrent, Suite};
+use memkv_core::conformance::{check_concurrent, check_concurrent_updates, Suite};
 use memkv_hybrid::{HybridConfig, HybridStore};
 
 /// Alternates tiered flushes and full compactions wherever the suite says `Maintain`.
@@ -78,6 +78,17 @@ fn keeps_every_write_under_concurrent_writers_readers_and_compactions() {
     let store = HybridStore::<u64>::new();
     check_concurrent(&store, |s| s.compact().unwrap()).unwrap();
     assert!(store.stats().segments.len() <= 1, "{:?}", store.stats());
+}
+
+#[test]
+fn loses_no_update_under_concurrent_updaters_and_compactions() {
+    let store = HybridStore::<u64>::new();
+    check_concurrent_updates(&store, |s| s.compact().unwrap()).unwrap();
+    // Deltas a few hundred bytes long: updates keep meeting freezes and flushes.
+    let store = HybridStore::<u64>::with_config(
+        HybridConfig::default().flush_threshold(512).stall_factor(2),
+    );
+    check_concurrent_updates(&store, |s| s.flush().unwrap()).unwrap();
 }
 
 #[test]

@@ -87,6 +87,32 @@ impl<V, E: SharedMap<Value = V>> MemKV<V, E> {
         self.engine.remove(key.as_ref())
     }
 
+    /// Sets `key`'s value to `f(its current value)` atomically: `Some(v)` stores
+    /// `v`, `None` removes the key (or leaves it absent). Returns the value the key
+    /// has now. Threads updating one key never lose each other's updates. `f` runs
+    /// while other writers wait: keep it short, and do not use this map inside it.
+    ///
+    /// ```
+    /// let hits: memkv::MemKV<u64> = memkv::MemKV::new();
+    /// std::thread::scope(|s| {
+    ///     for _ in 0..4 {
+    ///         s.spawn(|| {
+    ///             for _ in 0..1000 {
+    ///                 hits.update("/index.html", |n| Some(n.copied().unwrap_or(0) + 1));
+    ///             }
+    ///         });
+    ///     }
+    /// });
+    /// assert_eq!(hits.get("/index.html"), Some(4000));
+    /// ```
+    pub fn update(
+        &self,
+        key: impl AsRef<[u8]>,
+        f: impl FnOnce(Option<&V>) -> Option<V>,
+    ) -> Option<V> {
+        self.engine.update(key.as_ref(), f)
+    }
+
     /// A copy of the value stored under `key`.
     pub fn get(&self, key: impl AsRef<[u8]>) -> Option<V> {
         self.engine.get(key.as_ref())
@@ -297,6 +323,9 @@ where
     }
     fn remove(&self, key: &[u8]) -> Option<V> {
         self.engine.remove(key)
+    }
+    fn update(&self, key: &[u8], f: impl FnOnce(Option<&V>) -> Option<V>) -> Option<V> {
+        self.engine.update(key, f)
     }
     fn get(&self, key: &[u8]) -> Option<V> {
         self.engine.get(key)

@@ -3,7 +3,7 @@
 //! `SimpleKV`.
 
 use memkv::MemKV;
-use memkv_core::conformance::{check_concurrent, Suite};
+use memkv_core::conformance::{check_concurrent, check_concurrent_updates, Suite};
 use memkv_core::{Locked, SimpleKV};
 use memkv_hybrid::HybridConfig;
 
@@ -28,6 +28,8 @@ fn memkv_conforms_while_its_engine_flushes_in_the_background() {
 fn memkv_keeps_every_write_under_concurrent_readers_writers_and_compactions() {
     let kv: MemKV<u64> = MemKV::new();
     check_concurrent(&kv, |kv| kv.compact().unwrap()).unwrap();
+    let kv: MemKV<u64> = MemKV::new();
+    check_concurrent_updates(&kv, |kv| kv.compact().unwrap()).unwrap();
 }
 
 #[test]
