@@ -1,5 +1,5 @@
 //! Criterion benchmarks of every MemKV map against `BTreeMap`, `HashMap` and
-//! `fst::Map` (the bench target is `benches/maps.rs`).
+//! `fst::Map` (the bench targets are `benches/maps.rs` and `benches/counting.rs`).
 //!
 //! This library prepares their inputs: 100K-key slices of the synthetic URL set
 //! and, when `../shared/datasets` is present next to the workspace, of a real key
