@@ -13,7 +13,8 @@
 //!   of a prefix;
 //! - [`Error`]: the one error enum of the workspace;
 //! - [`SimpleKV`]: the `BTreeMap`-backed reference map;
-//! - `conformance` (feature `conformance`): the shared property-test suite.
+//! - `conformance` (feature `conformance`): the shared property-test suite;
+//! - `serde_support` (feature `serde`): the serde encoding the maps share.
 //!
 //! Ordering is always unsigned byte-wise (`[u8]`'s `Ord`): `b"a" < b"a\0" < b"ab"`.
 //! Any byte string is a valid key, including the empty key and keys that are prefixes
@@ -29,6 +30,8 @@ mod simple;
 
 #[cfg(feature = "conformance")]
 pub mod conformance;
+#[cfg(feature = "serde")]
+pub mod serde_support;
 
 pub use bounds::{prefix_successor, KeyBounds};
 pub use error::{Error, Result};

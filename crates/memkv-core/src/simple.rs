@@ -18,7 +18,7 @@ use crate::{KeyBounds, OrderedMap, OrderedMapMut};
 /// assert_eq!(kv.get(b"user:1001"), Some(&42));
 /// assert_eq!(kv.prefix_scan(b"user:").count(), 1);
 /// ```
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct SimpleKV<V> {
     map: BTreeMap<Vec<u8>, V>,
     /// Bytes of all key buffers, kept up to date so `memory_usage` is O(1).
@@ -161,6 +161,12 @@ impl<V> SimpleKV<V> {
     }
 }
 
+impl<V> Default for SimpleKV<V> {
+    fn default() -> Self {
+        SimpleKV::new()
+    }
+}
+
 impl<V> OrderedMap for SimpleKV<V> {
     type Value = V;
     type KeyRef<'a>
@@ -233,5 +239,21 @@ impl<K: AsRef<[u8]>, V> Extend<(K, V)> for SimpleKV<V> {
         for (k, v) in iter {
             self.insert(k, v);
         }
+    }
+}
+
+/// A sequence of `(key, value)` pairs in key order, keys as byte strings (see
+/// [`crate::serde_support`]).
+#[cfg(feature = "serde")]
+impl<V: serde::Serialize> serde::Serialize for SimpleKV<V> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        crate::serde_support::serialize_entries(s, self.len(), self.iter())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de, V: serde::Deserialize<'de>> serde::Deserialize<'de> for SimpleKV<V> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<SimpleKV<V>, D::Error> {
+        crate::serde_support::deserialize_entries(d)
     }
 }

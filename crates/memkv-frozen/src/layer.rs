@@ -630,3 +630,24 @@ impl OrderedMap for FrozenLayer {
 fn node_ends<'a>(bytes: &'a [u8], header: &Header) -> Option<&'a [u8]> {
     header.node_ends_range().map(|r| &bytes[r])
 }
+
+/// The layer's file bytes ([`FrozenLayer::as_bytes`]), as one byte string: what
+/// `fst` users are told to store (a serialized FST is its bytes).
+#[cfg(feature = "serde")]
+impl serde::Serialize for FrozenLayer {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        serde::Serialize::serialize(&memkv_core::serde_support::Bytes(self.as_bytes()), s)
+    }
+}
+
+/// Reads the bytes back with [`FrozenLayer::from_bytes`], so damaged or foreign
+/// bytes are an error, never a panic.
+#[cfg(feature = "serde")]
+impl<'de> serde::Deserialize<'de> for FrozenLayer {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        d: D,
+    ) -> std::result::Result<FrozenLayer, D::Error> {
+        let memkv_core::serde_support::ByteBuf(bytes) = serde::Deserialize::deserialize(d)?;
+        FrozenLayer::from_bytes(bytes).map_err(serde::de::Error::custom)
+    }
+}

@@ -1,8 +1,11 @@
-//! The entry API: one lookup, then read, update or insert in place.
+//! The entry API: look a key up once, then read, update, insert or remove it.
 //!
 //! Values live in a slab and keep their slot until the map is compacted, so an
 //! occupied entry holds its value's slot and reaches the value without
-//! descending again; a vacant entry's insert is one insert.
+//! descending again. A vacant entry's insert descends once more, through nodes
+//! the lookup has just brought into cache: counting 150K Debian paths (two
+//! thirds of them new) runs at the speed of `get_mut`-then-`insert`
+//! (`benches/benches/counting.rs`).
 
 use std::fmt;
 
@@ -48,7 +51,8 @@ pub struct VacantEntry<'a, V, K> {
 }
 
 impl<V> ArenaArt<V> {
-    /// The entry of `key`, for reading, updating or inserting with one lookup.
+    /// The entry of `key`: an occupied entry reads, updates and removes its
+    /// value without another lookup; a vacant one inserts.
     pub fn entry<K: AsRef<[u8]>>(&mut self, key: K) -> Entry<'_, V, K> {
         match self.find_value(key.as_ref()) {
             Some(slot) => Entry::Occupied(OccupiedEntry {

@@ -429,3 +429,19 @@ impl<K: AsRef<[u8]>, V> Extend<(K, V)> for ArenaArt<V> {
         }
     }
 }
+
+/// A sequence of `(key, value)` pairs in key order, keys as byte strings (see
+/// `memkv_core::serde_support`).
+#[cfg(feature = "serde")]
+impl<V: serde::Serialize> serde::Serialize for ArenaArt<V> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        memkv_core::serde_support::serialize_entries(s, self.len, self.iter())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de, V: serde::Deserialize<'de>> serde::Deserialize<'de> for ArenaArt<V> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<ArenaArt<V>, D::Error> {
+        memkv_core::serde_support::deserialize_entries(d)
+    }
+}

@@ -245,6 +245,20 @@ macro_rules! boxed_variant {
             }
         }
 
+        #[cfg(feature = "serde")]
+        impl<V: serde::Serialize> serde::Serialize for $name<V> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                memkv_core::serde_support::serialize_entries(s, self.len(), self.iter())
+            }
+        }
+
+        #[cfg(feature = "serde")]
+        impl<'de, V: serde::Deserialize<'de>> serde::Deserialize<'de> for $name<V> {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                memkv_core::serde_support::deserialize_entries(d)
+            }
+        }
+
         impl<'a, V> IntoIterator for &'a $name<V> {
             type Item = (Vec<u8>, &'a V);
             type IntoIter = $iter<'a, V>;
