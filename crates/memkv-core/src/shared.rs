@@ -75,12 +75,12 @@ pub trait SharedMap: Send + Sync {
     /// the [`first`](SharedMap::first) key and removes it, trying again if another thread
     /// removed it in between; a locked map does both under one write lock.
     fn pop_first(&self) -> Option<(Vec<u8>, Self::Value)> {
-        pop_by_scan(self, false)
+        pop_edge(self, false)
     }
     /// Removes and returns the entry with the largest key (see
     /// [`pop_first`](SharedMap::pop_first)).
     fn pop_last(&self) -> Option<(Vec<u8>, Self::Value)> {
-        pop_by_scan(self, true)
+        pop_edge(self, true)
     }
     /// Keeps only the entries for which `keep(key, value)` is true; returns how
     /// many it removed (see
@@ -100,14 +100,20 @@ pub trait SharedMap: Send + Sync {
     fn memory_usage(&self) -> usize;
 }
 
-/// The default of [`SharedMap::pop_first`] (`last == false`) and `pop_last`.
-fn pop_by_scan<M: SharedMap + ?Sized>(map: &M, last: bool) -> Option<(Vec<u8>, M::Value)> {
+/// The default of [`SharedMap::pop_first`] (`last == false`) and `pop_last`:
+/// read the end key, remove it, and look again if another thread took it.
+fn pop_edge<M: SharedMap + ?Sized>(map: &M, last: bool) -> Option<(Vec<u8>, M::Value)> {
     loop {
         let (key, _) = if last { map.last() } else { map.first() }?;
         if let Some(value) = map.remove(&key) {
             return Some((key, value));
         }
     }
+}
+
+/// An entry a map lends, copied out so that no borrow outlives the lock.
+fn owned_entry<K: AsRef<[u8]>, V: Clone>((k, v): (K, impl Borrow<V>)) -> (Vec<u8>, V) {
+    (k.as_ref().to_vec(), v.borrow().clone())
 }
 
 /// Any [`OrderedMapMut`] behind a reader-writer lock: readers run concurrently,
@@ -189,30 +195,19 @@ where
     fn scan(&self, bounds: &KeyBounds) -> Self::Scan {
         self.read(|m| {
             m.range(bounds.clone())
-                .map(|(k, v)| (k.as_ref().to_vec(), v.borrow().clone()))
+                .map(owned_entry)
                 .collect::<Vec<_>>()
                 .into_iter()
         })
     }
     fn longest_prefix(&self, key: &[u8]) -> Option<(Vec<u8>, M::Value)> {
-        self.read(|m| {
-            m.longest_prefix(key)
-                .map(|(k, v)| (k.as_ref().to_vec(), v.borrow().clone()))
-        })
+        self.read(|m| m.longest_prefix(key).map(owned_entry))
     }
     fn first(&self) -> Option<(Vec<u8>, M::Value)> {
-        self.read(|m| {
-            m.iter()
-                .next()
-                .map(|(k, v)| (k.as_ref().to_vec(), v.borrow().clone()))
-        })
+        self.read(|m| m.iter().next().map(owned_entry))
     }
     fn last(&self) -> Option<(Vec<u8>, M::Value)> {
-        self.read(|m| {
-            m.iter()
-                .next_back()
-                .map(|(k, v)| (k.as_ref().to_vec(), v.borrow().clone()))
-        })
+        self.read(|m| m.iter().next_back().map(owned_entry))
     }
     fn pop_first(&self) -> Option<(Vec<u8>, M::Value)> {
         self.write(|m| m.pop_first())
