@@ -1,16 +1,15 @@
 //! The entry API: look a key up once, then read, update, insert or remove it.
 //!
-//! Values live in a slab and keep their slot until the map is compacted, so an
-//! occupied entry holds its value's slot and reaches the value without
-//! descending again. A vacant entry's insert descends once more, through nodes
-//! the lookup has just brought into cache: counting 150K Debian paths (two
-//! thirds of them new) runs at the speed of `get_mut`-then-`insert`
-//! (`benches/benches/counting.rs`).
+//! One descent, the one an insert makes, finds either the key's value slot or
+//! the place the key goes (a [`Hole`]). Values live in a slab and keep their slot
+//! until the map is compacted, so an occupied entry reaches its value without
+//! descending again, and a vacant entry inserts at its hole.
 
 use std::fmt;
 
 use memkv_arena::Handle;
 
+use super::insert::Hole;
 use super::ArenaArt;
 
 /// One key of an [`ArenaArt`], present or not, from [`ArenaArt::entry`].
@@ -48,19 +47,25 @@ pub struct OccupiedEntry<'a, V, K> {
 pub struct VacantEntry<'a, V, K> {
     map: &'a mut ArenaArt<V>,
     key: K,
+    /// Where the key goes; the map cannot change while the entry borrows it.
+    hole: Hole,
 }
 
 impl<V> ArenaArt<V> {
     /// The entry of `key`: an occupied entry reads, updates and removes its
     /// value without another lookup; a vacant one inserts.
     pub fn entry<K: AsRef<[u8]>>(&mut self, key: K) -> Entry<'_, V, K> {
-        match self.find_value(key.as_ref()) {
-            Some(slot) => Entry::Occupied(OccupiedEntry {
+        match self.locate(key.as_ref()) {
+            Ok(slot) => Entry::Occupied(OccupiedEntry {
                 map: self,
                 key,
                 slot,
             }),
-            None => Entry::Vacant(VacantEntry { map: self, key }),
+            Err(hole) => Entry::Vacant(VacantEntry {
+                map: self,
+                key,
+                hole,
+            }),
         }
     }
 }
@@ -169,8 +174,7 @@ impl<'a, V, K: AsRef<[u8]>> VacantEntry<'a, V, K> {
 
     /// Inserts `value` under the key, returning it mutably.
     pub fn insert(self, value: V) -> &'a mut V {
-        let (slot, old) = self.map.insert_with_slot(self.key.as_ref(), value);
-        debug_assert!(old.is_none(), "a vacant entry's key is absent");
+        let slot = self.map.fill(self.hole, self.key.as_ref(), value);
         &mut self.map.values[Handle::from_raw(slot)]
     }
 }

@@ -1,5 +1,7 @@
-//! Insertion: descend, then add to a bucket (bursting it when it is full), split a
-//! prefix, or add a child.
+//! Insertion in two steps: `locate` descends to the key's value slot or to the
+//! [`Hole`] it goes in; `fill` adds it there: into a bucket (bursting it when it
+//! is full), by splitting a prefix, as a node's end value, or as a new child. The
+//! entry API keeps the hole between the two.
 
 use memkv_arena::{BlobRef, Handle};
 
@@ -7,6 +9,33 @@ use super::bucket::{self, View, BUCKET_MAX};
 use super::frag::Frag;
 use super::node::{is_leaf, leaf_child, leaf_index, Child, NodeId, Step, NONE};
 use super::{lcp, ArenaArt, Slot};
+
+/// Where an absent key goes: what [`ArenaArt::locate`] found at the end of its
+/// descent, for [`ArenaArt::fill`] to act on. `d` is how many key bytes the path
+/// above has spelled.
+#[derive(Clone, Copy, Debug)]
+pub(super) enum Hole {
+    /// The map is empty: a bucket goes in the root slot.
+    Empty { slot: Slot, d: usize },
+    /// Into bucket `bucket` (in `slot`), at record position `at`.
+    Bucket {
+        slot: Slot,
+        bucket: Child,
+        d: usize,
+        at: usize,
+    },
+    /// Node `n`'s prefix parts from the key after `m` bytes: split it.
+    Prefix {
+        slot: Slot,
+        n: NodeId,
+        d: usize,
+        m: usize,
+    },
+    /// The key ends at node `n`, which has no value yet.
+    End { slot: Slot, n: NodeId },
+    /// Node `n` has no child under `key[d]`.
+    Child { slot: Slot, n: NodeId, d: usize },
+}
 
 /// Arena compaction runs during inserts once dead bytes exceed this fraction
 /// (1/DEAD_SHARE) of the live ones, and at least `DEAD_MIN` bytes: prefix splits
@@ -24,24 +53,22 @@ impl<V> ArenaArt<V> {
     /// buckets (about 550 M keys at the bucket density of file paths), or 2^23
     /// byte-arena chunks (2 TiB of long prefixes).
     pub fn insert(&mut self, key: impl AsRef<[u8]>, value: V) -> Option<V> {
-        self.insert_with_slot(key.as_ref(), value).1
-    }
-
-    /// [`insert`](ArenaArt::insert), also returning the value slot `key` now has
-    /// (value slots do not move until the map is compacted).
-    pub(super) fn insert_with_slot(&mut self, key: &[u8], value: V) -> (u32, Option<V>) {
-        let (slot, old) = self.insert_inner(key, value);
-        if old.is_none() {
-            self.len += 1;
-            let dead = self.arena.dead_bytes();
-            if dead > DEAD_MIN && dead > self.arena.live_bytes() / DEAD_SHARE {
-                self.compact_arena();
+        let key = key.as_ref();
+        match self.locate(key) {
+            Ok(v) => Some(std::mem::replace(
+                &mut self.values[Handle::from_raw(v)],
+                value,
+            )),
+            Err(hole) => {
+                self.fill(hole, key, value);
+                None
             }
         }
-        (slot, old)
     }
 
-    fn insert_inner(&mut self, key: &[u8], value: V) -> (u32, Option<V>) {
+    /// Where `key` is: `Ok(its value slot)`, or `Err` with the place an insert of
+    /// it goes, valid until the map next changes.
+    pub(super) fn locate(&self, key: &[u8]) -> Result<u32, Hole> {
         let mut child = self.root;
         let mut d = 0;
         // Down to the bucket as a lookup goes, one dispatch per level; a node
@@ -66,14 +93,23 @@ impl<V> ArenaArt<V> {
         loop {
             if child == NONE {
                 // Only the root slot can be empty.
-                let v = self.values.insert(value).into_raw();
-                let leaf = self.single(&key[d..], v);
-                self.write_slot(slot, leaf);
-                return (v, None);
+                return Err(Hole::Empty { slot, d });
             }
             let rest = &key[d..];
             if is_leaf(child) {
-                return self.insert_in_bucket(slot, child, rest, value);
+                // The search below reads records all over the block: ask for its
+                // first lines together instead of one miss after another.
+                bucket::prefetch_block(self.bucket(child));
+                let view = View::new(self.bucket(child));
+                return match view.search(rest) {
+                    Ok(i) => Ok(view.value(i)),
+                    Err(at) => Err(Hole::Bucket {
+                        slot,
+                        bucket: child,
+                        d,
+                        at,
+                    }),
+                };
             }
             let n = NodeId::from_child(child);
             let node = self.nodes.view(n);
@@ -81,23 +117,15 @@ impl<V> ArenaArt<V> {
                 // The mismatch is rare (once per insert at most): only then find
                 // where the prefix and the key part.
                 let m = lcp(node.header().prefix().get(&self.arena), rest);
-                return (self.split_prefix(slot, n, m, rest, value), None);
+                return Err(Hole::Prefix { slot, n, d, m });
             };
             d = next;
             if d == key.len() {
                 let hv = node.value();
                 if hv != NONE {
-                    let v = bucket::find(self.bucket(hv), b"").expect("a value bucket");
-                    let old = std::mem::replace(&mut self.values[Handle::from_raw(v)], value);
-                    return (v, Some(old));
+                    return Ok(bucket::find(self.bucket(hv), b"").expect("a value bucket"));
                 }
-                let v = self.values.insert(value).into_raw();
-                let leaf = self.single(b"", v);
-                let grown = self.nodes.set_value(n, leaf);
-                if grown != n {
-                    self.write_slot(slot, grown.child());
-                }
-                return (v, None);
+                return Err(Hole::End { slot, n });
             }
             let b = key[d];
             match node.find_child(b) {
@@ -106,42 +134,54 @@ impl<V> ArenaArt<V> {
                     child = c;
                     d += 1;
                 }
-                None => {
-                    let v = self.values.insert(value).into_raw();
-                    let leaf = self.single(&key[d + 1..], v);
-                    let grown = self.nodes.add_child(n, b, leaf);
-                    if grown != n {
-                        self.write_slot(slot, grown.child());
-                    }
-                    return (v, None);
-                }
+                None => return Err(Hole::Child { slot, n, d }),
             }
         }
     }
 
-    /// Stores `value` under suffix `rest` in bucket `c` (in `slot`): in place if
-    /// the suffix is there, else in a rewritten bucket, or in a subtree when the
-    /// bucket is full. Returns the value slot and the value replaced.
-    fn insert_in_bucket(
-        &mut self,
-        slot: Slot,
-        c: Child,
-        rest: &[u8],
-        value: V,
-    ) -> (u32, Option<V>) {
-        // The search below reads records all over the block: ask for its first
-        // lines together instead of one miss after another.
-        bucket::prefetch_block(self.bucket(c));
-        let view = View::new(self.bucket(c));
-        let at = match view.search(rest) {
-            Ok(i) => {
-                let v = view.value(i);
-                let old = std::mem::replace(&mut self.values[Handle::from_raw(v)], value);
-                return (v, Some(old));
-            }
-            Err(at) => at,
-        };
+    /// Inserts `value` under `key` at `hole`, which [`locate`](ArenaArt::locate)
+    /// returned for `key` with no change to the map since; returns its value slot.
+    pub(super) fn fill(&mut self, hole: Hole, key: &[u8], value: V) -> u32 {
         let v = self.values.insert(value).into_raw();
+        match hole {
+            Hole::Empty { slot, d } => {
+                let leaf = self.single(&key[d..], v);
+                self.write_slot(slot, leaf);
+            }
+            Hole::Bucket {
+                slot,
+                bucket,
+                d,
+                at,
+            } => self.insert_in_bucket(slot, bucket, &key[d..], at, v),
+            Hole::Prefix { slot, n, d, m } => self.split_prefix(slot, n, m, &key[d..], v),
+            Hole::End { slot, n } => {
+                let leaf = self.single(b"", v);
+                let grown = self.nodes.set_value(n, leaf);
+                if grown != n {
+                    self.write_slot(slot, grown.child());
+                }
+            }
+            Hole::Child { slot, n, d } => {
+                let leaf = self.single(&key[d + 1..], v);
+                let grown = self.nodes.add_child(n, key[d], leaf);
+                if grown != n {
+                    self.write_slot(slot, grown.child());
+                }
+            }
+        }
+        self.len += 1;
+        let dead = self.arena.dead_bytes();
+        if dead > DEAD_MIN && dead > self.arena.live_bytes() / DEAD_SHARE {
+            self.compact_arena();
+        }
+        v
+    }
+
+    /// Adds value slot `v` under suffix `rest`, which belongs at position `at`, to
+    /// bucket `c` (in `slot`): in a rewritten bucket, or in a subtree when the
+    /// bucket is full.
+    fn insert_in_bucket(&mut self, slot: Slot, c: Child, rest: &[u8], at: usize, v: u32) {
         let mut spliced = std::mem::take(&mut self.scratch);
         let view = View::new(self.bucket(c));
         let len = view.encoded_len();
@@ -153,7 +193,7 @@ impl<V> ArenaArt<V> {
             self.scratch = spliced;
             let new = leaf_child(r.to_u32());
             if new == c {
-                return (v, None);
+                return;
             }
             new
         } else {
@@ -173,7 +213,6 @@ impl<V> ArenaArt<V> {
             self.build(&all)
         };
         self.write_slot(slot, new);
-        (v, None)
     }
 
     /// A subtree holding `ents` (suffixes in strictly increasing order): one
@@ -207,9 +246,9 @@ impl<V> ArenaArt<V> {
     }
 
     /// Splits node `n`'s prefix after its first `m` bytes (which `rest` shares) by
-    /// a new Node2 above it, which also gets a bucket for `rest`. Returns the new
-    /// value's slot.
-    fn split_prefix(&mut self, slot: Slot, n: NodeId, m: usize, rest: &[u8], value: V) -> u32 {
+    /// a new Node2 above it, which also gets a bucket for `rest` holding value
+    /// slot `v`.
+    fn split_prefix(&mut self, slot: Slot, n: NodeId, m: usize, rest: &[u8], v: u32) {
         let old = self.prefix(n);
         let (split_byte, old_len) = (old[m], old.len());
         let prefix = Frag::new(&mut self.arena, &[&rest[..m]]);
@@ -218,7 +257,6 @@ impl<V> ArenaArt<V> {
         p.drop_front(&mut self.arena, m + 1);
         self.nodes.header_mut(n).set_prefix(p, old_len - m - 1);
         self.nodes.add_child(top, split_byte, n.child());
-        let v = self.values.insert(value).into_raw();
         let same = match rest[m..].split_first() {
             None => {
                 let leaf = self.single(b"", v);
@@ -231,6 +269,5 @@ impl<V> ArenaArt<V> {
         };
         debug_assert_eq!(same, top);
         self.write_slot(slot, top.child());
-        v
     }
 }
