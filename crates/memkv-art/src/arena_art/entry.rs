@@ -3,7 +3,8 @@
 //! One descent, the one an insert makes, finds either the key's value slot or
 //! the place the key goes (a [`Hole`]). Values live in a slab and keep their slot
 //! until the map is compacted, so an occupied entry reaches its value without
-//! descending again, and a vacant entry inserts at its hole.
+//! descending again (only its removal does), and a vacant entry inserts at its
+//! hole.
 
 use std::fmt;
 
@@ -52,8 +53,9 @@ pub struct VacantEntry<'a, V, K> {
 }
 
 impl<V> ArenaArt<V> {
-    /// The entry of `key`: an occupied entry reads, updates and removes its
-    /// value without another lookup; a vacant one inserts.
+    /// The entry of `key`: an occupied entry reads and updates its value
+    /// without another lookup (removing it descends again); a vacant one
+    /// inserts where the lookup ended.
     pub fn entry<K: AsRef<[u8]>>(&mut self, key: K) -> Entry<'_, V, K> {
         match self.locate(key.as_ref()) {
             Ok(slot) => Entry::Occupied(OccupiedEntry {
