@@ -207,6 +207,17 @@ mod tests {
     use super::*;
     use crate::keys::KeySet;
 
+    /// Held by each test that measures: jemalloc's counters are process-wide, so
+    /// a measurement running beside another (each flushes its thread cache)
+    /// can see the count fall during its build and fail.
+    static MEASURING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+    fn measuring() -> std::sync::MutexGuard<'static, ()> {
+        MEASURING
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     fn workload() -> Workload {
         let mut keys = KeySet::new();
         for i in 0..300 {
@@ -247,6 +258,7 @@ mod tests {
 
     #[test]
     fn correct_maps_pass_with_every_figure() {
+        let _serial = measuring();
         let w = workload();
         let mut phases = Vec::new();
         let r = run_mutable::<BTreeMap<Vec<u8>, u64>>("BTreeMap", &w, &mut |p| phases.push(p));
@@ -270,6 +282,7 @@ mod tests {
 
     #[test]
     fn a_wrong_answer_fails_the_run_without_figures() {
+        let _serial = measuring();
         let w = workload();
         let r = run_static("OffByOne", &w, |w| Ok(OffByOne(btree(w))), &mut |_| {});
         assert!(!r.verified);
@@ -279,6 +292,7 @@ mod tests {
 
     #[test]
     fn a_wrong_scan_or_prefix_count_fails_the_run() {
+        let _serial = measuring();
         let w = workload();
         let r = run_static(
             "Missing",
