@@ -47,4 +47,4 @@ pub use byte_arena::{ByteArena, Relocator, CHUNK_SIZE};
 pub use data_ref::DataRef;
 pub use pool::Pool;
 pub use prefetch::prefetch;
-pub use slab::{Handle, Slab};
+pub use slab::{DisjointMut, Handle, Slab};

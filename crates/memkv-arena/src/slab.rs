@@ -175,12 +175,105 @@ impl<T> Slab<T> {
         self.slots.shrink_to_fit();
     }
 
+    /// Mutable access to many slots at once, each handed out at most once: what
+    /// a tree needs to give out `&mut` values in key order (an `iter_mut`) while
+    /// its structure tells it which handles to visit.
+    ///
+    /// ```
+    /// use memkv_arena::Slab;
+    /// let mut slab = Slab::new();
+    /// let (a, b) = (slab.insert(1), slab.insert(2));
+    /// let mut many = slab.disjoint_mut();
+    /// let (x, y) = (many.take(a).unwrap(), many.take(b).unwrap());
+    /// assert!(many.take(a).is_none(), "each slot once");
+    /// std::mem::swap(x, y);
+    /// assert_eq!((slab[a], slab[b]), (2, 1));
+    /// ```
+    pub fn disjoint_mut(&mut self) -> DisjointMut<'_, T> {
+        let bases = self.slots.chunk_bases();
+        DisjointMut {
+            taken: (0..bases.len()).map(|_| None).collect(),
+            bases,
+            slots: &self.slots,
+            _marker: PhantomData,
+        }
+    }
+
     /// The occupied slots in index order.
     pub fn iter(&self) -> impl Iterator<Item = (Handle<T>, &T)> + '_ {
         self.slots.live().map(Handle::from_raw).map(move |h| {
             // SAFETY: `live` yields only slots whose occupancy bit is set.
             (h, unsafe { self.slots.slot(h.raw).assume_init_ref() })
         })
+    }
+}
+
+/// Mutable references to distinct slots of a [`Slab`], from
+/// [`Slab::disjoint_mut`]; the slab stays borrowed while any of them lives.
+///
+/// A bit per slot records what was handed out, so asking twice for one slot
+/// gets `None` instead of a second, aliasing reference. The bits are allocated a
+/// chunk's worth at a time, when a slot of that chunk is first taken (1 KiB per
+/// 8,192 `u64` slots), so a short walk over a huge slab costs little.
+pub struct DisjointMut<'a, T> {
+    /// The first slot of each chunk (see `SlotTable::chunk_bases`).
+    bases: Vec<*mut MaybeUninit<T>>,
+    /// Read only for occupancy bits, never for slot contents.
+    slots: &'a SlotTable<MaybeUninit<T>>,
+    /// Per chunk, the slots already handed out.
+    taken: Vec<Option<Box<[u64]>>>,
+    /// Behaves as `&'a mut Slab<T>`: invariant in `T`.
+    _marker: PhantomData<&'a mut T>,
+}
+
+// SAFETY: a `DisjointMut` hands out `&'a mut T`s and nothing else, like the
+// `&'a mut Slab<T>` it was made from, which is `Send` when `T: Send` and `Sync`
+// when `T: Sync`; its raw pointers are not shared with anything else.
+unsafe impl<T: Send> Send for DisjointMut<'_, T> {}
+// SAFETY: as above; `&DisjointMut` gives access to no slot at all.
+unsafe impl<T: Sync> Sync for DisjointMut<'_, T> {}
+
+impl<'a, T> DisjointMut<'a, T> {
+    /// Hints the CPU to load slot `h` soon (see [`crate::prefetch`]); does
+    /// nothing for a vacant or out-of-range handle. Reads nothing.
+    #[inline]
+    pub fn prefetch(&self, h: Handle<T>) {
+        if self.slots.contains(h.raw) {
+            let (c, o) = SlotTable::<MaybeUninit<T>>::split(h.raw);
+            crate::prefetch(self.bases[c].wrapping_add(o));
+        }
+    }
+
+    /// The value in slot `h`, mutably for as long as the slab is borrowed; `None`
+    /// if the slot is vacant, out of range, or was already taken.
+    pub fn take(&mut self, h: Handle<T>) -> Option<&'a mut T> {
+        if !self.slots.contains(h.raw) {
+            return None;
+        }
+        let (c, o) = SlotTable::<MaybeUninit<T>>::split(h.raw);
+        let bits = self.taken[c].get_or_insert_with(|| {
+            vec![0u64; SlotTable::<MaybeUninit<T>>::CHUNK_LEN.div_ceil(64)].into_boxed_slice()
+        });
+        let (word, bit) = (o / 64, 1u64 << (o % 64));
+        if bits[word] & bit != 0 {
+            return None;
+        }
+        bits[word] |= bit;
+        // SAFETY: slot `h` is live, so it lies inside chunk `c` (`o` < the chunk's
+        // length) and holds an initialized `T` (module invariant). The slab is
+        // mutably borrowed for `'a`, so nothing else reads or writes it meanwhile;
+        // the taken bit guarantees this is the only reference made to this slot;
+        // and `bases` came from `Vec::as_mut_ptr`, so references to distinct slots
+        // do not overlap.
+        Some(unsafe { (*self.bases[c].add(o)).assume_init_mut() })
+    }
+}
+
+impl<T> fmt::Debug for DisjointMut<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DisjointMut")
+            .field("slots", &self.slots.len())
+            .finish_non_exhaustive()
     }
 }
 
@@ -306,6 +399,42 @@ mod tests {
             assert_eq!(slab[*h][63], i as u64);
         }
         assert_eq!(slab.iter().count(), n);
+    }
+
+    #[test]
+    fn disjoint_mut_hands_out_each_live_slot_once() {
+        let mut slab = Slab::new();
+        let n = if cfg!(miri) { 300 } else { 20_000 };
+        let hs: Vec<_> = (0..n).map(|i| slab.insert(i.to_string())).collect();
+        let gone = slab.remove(hs[7]);
+        assert_eq!(gone, "7");
+        let mut many = slab.disjoint_mut();
+        assert!(many.take(hs[7]).is_none(), "vacant");
+        assert!(
+            many.take(Handle::from_raw(n as u32 + 5)).is_none(),
+            "out of range"
+        );
+        // Hold references into several chunks at once, in a scattered order.
+        let mut held: Vec<&mut String> = Vec::new();
+        for (i, h) in hs.iter().enumerate().rev().step_by(3) {
+            if i != 7 {
+                held.push(many.take(*h).expect("live and not yet taken"));
+            }
+        }
+        for r in held.iter_mut() {
+            r.push('!');
+        }
+        for (i, h) in hs.iter().enumerate().rev().step_by(3) {
+            assert!(many.take(*h).is_none(), "slot {i} taken twice");
+        }
+        drop(many);
+        for (i, h) in hs.iter().enumerate() {
+            if i == 7 {
+                continue;
+            }
+            let bang = (n - 1 - i) % 3 == 0;
+            assert_eq!(slab[*h], format!("{i}{}", if bang { "!" } else { "" }));
+        }
     }
 
     proptest! {

@@ -33,7 +33,7 @@ pub(crate) struct SlotTable<S> {
 
 impl<S> SlotTable<S> {
     /// Slots per chunk: a power of two near `CHUNK_BYTES`.
-    const CHUNK_LEN: usize = {
+    pub(crate) const CHUNK_LEN: usize = {
         let size = if mem::size_of::<S>() == 0 {
             1
         } else {
@@ -76,8 +76,9 @@ impl<S> SlotTable<S> {
         &self.free
     }
 
+    /// The chunk of slot `i` and its place within that chunk.
     #[inline(always)]
-    fn split(i: u32) -> (usize, usize) {
+    pub(crate) fn split(i: u32) -> (usize, usize) {
         let i = i as usize;
         (i >> Self::SHIFT, i & (Self::CHUNK_LEN - 1))
     }
@@ -173,6 +174,15 @@ impl<S> SlotTable<S> {
     pub(crate) fn slot_mut(&mut self, i: u32) -> &mut S {
         let (c, o) = Self::split(i);
         &mut self.chunks[c][o]
+    }
+
+    /// A pointer to the first slot of each chunk, for handing out references to
+    /// several slots at once (see `Slab::disjoint_mut`). Taken through
+    /// `Vec::as_mut_ptr`, which creates no reference to the chunk's slots, so
+    /// references made from these pointers to distinct slots do not overlap any
+    /// other. They stay valid while the table is not otherwise used mutably.
+    pub(crate) fn chunk_bases(&mut self) -> Vec<*mut S> {
+        self.chunks.iter_mut().map(Vec::as_mut_ptr).collect()
     }
 
     /// Hints the CPU to load slot `i` soon; does nothing for an index out of range.
