@@ -23,7 +23,7 @@
 use std::borrow::Borrow;
 use std::collections::BTreeMap;
 use std::fmt;
-use std::ops::Bound;
+use std::ops::{Bound, ControlFlow};
 
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestError, TestRunner};
@@ -60,6 +60,8 @@ pub enum Op {
     Zigzag(KeyBounds, Vec<bool>),
     /// `prefix_scan(prefix)`, forward or reversed.
     Prefix(Vec<u8>, bool),
+    /// `for_each_in(bounds, f)` with `f` breaking after this many entries.
+    ForEach(KeyBounds, usize),
     /// `iter()`, forward or reversed.
     Iter(bool),
     /// `longest_prefix(key)`.
@@ -117,6 +119,12 @@ impl fmt::Debug for Op {
                 ShowBound(&b.end)
             ),
             Op::Prefix(p, rev) => write!(f, "Prefix({:?}, rev={rev})", Show(p)),
+            Op::ForEach(b, limit) => write!(
+                f,
+                "ForEach({:?}, {:?}, break after {limit})",
+                ShowBound(&b.start),
+                ShowBound(&b.end)
+            ),
             Op::Iter(rev) => write!(f, "Iter(rev={rev})"),
             Op::LongestPrefix(k) => write!(f, "LongestPrefix({:?})", Show(k)),
             Op::Maintain => write!(f, "Maintain"),
@@ -174,6 +182,8 @@ fn read_op() -> BoxedStrategy<Op> {
         3 => (key().prop_map(|k| k[..k.len().min(3)].to_vec()), any::<bool>())
             .prop_map(|(p, r)| Op::Prefix(p, r)),
         1 => any::<bool>().prop_map(Op::Iter),
+        2 => (bounds(), prop_oneof![Just(usize::MAX), 1..4usize])
+            .prop_map(|(b, limit)| Op::ForEach(b, limit)),
         // A drawn key and some bytes after it, so that stored keys are often
         // prefixes of the query (and the query's own prefixes are often keys).
         3 => (key(), short_key())
@@ -302,6 +312,19 @@ fn check_read<M: OrderedMap<Value = u64>>(map: &M, model: &Model, op: &Op) -> Re
                 collect(map.prefix_scan(p))
             };
             compare("prefix_scan", expected, got)?;
+        }
+        Op::ForEach(b, limit) => {
+            let expected: Entries = model_range(model, b).into_iter().take(*limit).collect();
+            let mut got = Vec::new();
+            map.for_each_in(b.clone(), |k, v| {
+                got.push((k.to_vec(), *v));
+                if got.len() == *limit {
+                    ControlFlow::Break(())
+                } else {
+                    ControlFlow::Continue(())
+                }
+            });
+            compare("for_each_in", expected, got)?;
         }
         Op::Iter(rev) => {
             let mut expected: Entries = model.iter().map(|(k, v)| (k.clone(), *v)).collect();

@@ -1,7 +1,7 @@
 //! The map traits.
 
 use std::borrow::Borrow;
-use std::ops::{Bound, RangeBounds};
+use std::ops::{Bound, ControlFlow, RangeBounds};
 
 use crate::KeyBounds;
 
@@ -73,6 +73,41 @@ pub trait OrderedMap {
     /// The entries whose keys start with `prefix`, in key order.
     fn prefix_scan(&self, prefix: impl AsRef<[u8]>) -> Self::Range<'_> {
         self.range(KeyBounds::prefix(prefix.as_ref()))
+    }
+
+    /// Calls `f` with each entry within `range`, in key order, until `f` returns
+    /// [`ControlFlow::Break`].
+    ///
+    /// [`range`](OrderedMap::range) hands out keys an iterator can return, which
+    /// for a radix tree means a fresh `Vec<u8>` per entry; here the key is lent
+    /// for the duration of the call, so trees that rebuild keys override this to
+    /// scan without allocating. The default walks `range`.
+    ///
+    /// ```
+    /// use std::ops::ControlFlow;
+    /// use memkv_core::{KeyBounds, OrderedMap, OrderedMapMut, SimpleKV};
+    ///
+    /// let mut sizes: SimpleKV<u64> = SimpleKV::new();
+    /// sizes.insert("/usr/bin/ls", 140);
+    /// sizes.insert("/usr/bin/cp", 150);
+    /// sizes.insert("/usr/lib/x", 9);
+    /// let mut total = 0;
+    /// sizes.for_each_in(KeyBounds::prefix(b"/usr/bin/"), |_, size| {
+    ///     total += size;
+    ///     ControlFlow::Continue(())
+    /// });
+    /// assert_eq!(total, 290);
+    /// ```
+    fn for_each_in<R: RangeBounds<[u8]>>(
+        &self,
+        range: R,
+        mut f: impl FnMut(&[u8], &Self::Value) -> ControlFlow<()>,
+    ) {
+        for (k, v) in self.range(range) {
+            if f(k.as_ref(), v.borrow()).is_break() {
+                return;
+            }
+        }
     }
 
     /// The entry whose key is the longest prefix of `key` (`key` itself

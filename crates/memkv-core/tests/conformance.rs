@@ -1,6 +1,6 @@
 //! The conformance suite against `SimpleKV`, and proof that the suite has teeth.
 
-use std::ops::{Bound, RangeBounds};
+use std::ops::{Bound, ControlFlow, RangeBounds};
 
 use memkv_core::conformance::{check_concurrent, check_concurrent_updates, Suite};
 use memkv_core::{
@@ -290,4 +290,28 @@ fn suite_catches_wrong_pops_and_partial_retains() {
             .expect_err("the suite must check pop_last and retain");
         assert!(err.contains(what), "{err}");
     }
+}
+
+/// A map whose `for_each_in` does not stop when told to.
+struct IgnoresBreak(SimpleKV<u64>);
+
+reads_of_simple_kv!(
+    IgnoresBreak,
+    fn for_each_in<R: RangeBounds<[u8]>>(
+        &self,
+        range: R,
+        mut f: impl FnMut(&[u8], &u64) -> ControlFlow<()>,
+    ) {
+        for (k, v) in self.0.range(range) {
+            let _ = f(k, v);
+        }
+    }
+);
+
+#[test]
+fn suite_catches_a_scan_that_ignores_break() {
+    let err = Suite::new("IgnoresBreak")
+        .check_read_only(|entries| IgnoresBreak(entries.iter().cloned().collect()))
+        .expect_err("the suite must check for_each_in");
+    assert!(err.contains("for_each_in"), "{err}");
 }

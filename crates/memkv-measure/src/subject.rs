@@ -3,10 +3,10 @@
 
 use std::borrow::Borrow;
 use std::collections::{BTreeMap, HashMap};
-use std::ops::Bound;
+use std::ops::{Bound, ControlFlow, RangeBounds};
 
 use fst::{IntoStreamer, Streamer};
-use memkv_core::{OrderedMap, OrderedMapMut};
+use memkv_core::{KeyBounds, OrderedMap, OrderedMapMut};
 
 /// The read operations the harness times. Operations a structure does not support
 /// return `None` and are reported as `null`, never as a number.
@@ -158,6 +158,16 @@ impl Subject for fst::Map<Vec<u8>> {
     }
 }
 
+/// The number of entries of `map` within `range`.
+fn count_in<M: OrderedMap>(map: &M, range: impl RangeBounds<[u8]>) -> usize {
+    let mut n = 0;
+    map.for_each_in(range, |_, _| {
+        n += 1;
+        ControlFlow::Continue(())
+    });
+    n
+}
+
 /// Any map implementing the `memkv_core` contract.
 #[derive(Debug, Default)]
 pub struct Ordered<M>(pub M);
@@ -172,20 +182,23 @@ where
     fn lookup(&self, key: &[u8]) -> Option<u64> {
         self.0.get(key).map(|v| *v.borrow())
     }
+    /// Scans and counts go through `for_each_in`, each map's allocation-free
+    /// walk (as fst's are measured through its lending stream).
     fn scan(&self, mut f: impl FnMut(&[u8], u64)) -> Option<()> {
-        for (k, v) in self.0.iter() {
-            f(k.as_ref(), *v.borrow());
-        }
+        self.0.for_each_in(KeyBounds::all(), |k, v| {
+            f(k, *v);
+            ControlFlow::Continue(())
+        });
         Some(())
     }
     fn prefix_count(&self, prefix: &[u8]) -> Option<usize> {
-        Some(self.0.prefix_scan(prefix).count())
+        Some(count_in(&self.0, KeyBounds::prefix(prefix)))
     }
     fn range_count(&self, start: &[u8], end: &[u8]) -> Option<usize> {
         if start >= end {
             return Some(0);
         }
-        Some(self.0.range(half_open(start, end)).count())
+        Some(count_in(&self.0, half_open(start, end)))
     }
     fn longest_prefix_len(&self, key: &[u8]) -> Option<Option<usize>> {
         Some(self.0.longest_prefix(key).map(|(k, _)| k.as_ref().len()))

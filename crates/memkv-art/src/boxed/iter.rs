@@ -195,10 +195,9 @@ impl<'a, V, P: Policy> RawIter<'a, V, P> {
     }
 }
 
-impl<'a, V, P: Policy> Iterator for RawIter<'a, V, P> {
-    type Item = (Vec<u8>, &'a V);
-
-    fn next(&mut self) -> Option<Self::Item> {
+impl<'a, V, P: Policy> RawIter<'a, V, P> {
+    /// The next entry from the front, its key lent until the next call.
+    pub(crate) fn next_ref(&mut self) -> Option<(&[u8], &'a V)> {
         if self.done {
             return None;
         }
@@ -208,12 +207,11 @@ impl<'a, V, P: Policy> Iterator for RawIter<'a, V, P> {
             return None;
         }
         self.front_yielded = true;
-        Some((self.front.key.clone(), v?))
+        Some((&self.front.key, v?))
     }
-}
 
-impl<V, P: Policy> DoubleEndedIterator for RawIter<'_, V, P> {
-    fn next_back(&mut self) -> Option<Self::Item> {
+    /// The next entry from the back, its key lent until the next call.
+    pub(crate) fn next_back_ref(&mut self) -> Option<(&[u8], &'a V)> {
         if self.done {
             return None;
         }
@@ -223,6 +221,20 @@ impl<V, P: Policy> DoubleEndedIterator for RawIter<'_, V, P> {
             return None;
         }
         self.back_yielded = true;
-        Some((self.back.key.clone(), v?))
+        Some((&self.back.key, v?))
+    }
+}
+
+impl<'a, V, P: Policy> Iterator for RawIter<'a, V, P> {
+    type Item = (Vec<u8>, &'a V);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.next_ref().map(|(k, v)| (k.to_vec(), v))
+    }
+}
+
+impl<V, P: Policy> DoubleEndedIterator for RawIter<'_, V, P> {
+    fn next_back(&mut self) -> Option<Self::Item> {
+        self.next_back_ref().map(|(k, v)| (k.to_vec(), v))
     }
 }

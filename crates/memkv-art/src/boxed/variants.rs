@@ -5,7 +5,7 @@
 
 use std::fmt;
 use std::mem::size_of;
-use std::ops::RangeBounds;
+use std::ops::{ControlFlow, RangeBounds};
 
 use memkv_core::{CheckInvariants, KeyBounds, OrderedMap, OrderedMapMut};
 
@@ -62,6 +62,19 @@ macro_rules! boxed_variant {
 
         #[doc = concat!("Entries of a [`", stringify!($name), "`] in key order, from both ends.")]
         pub struct $iter<'a, V>(RawIter<'a, V, $policy>);
+
+        impl<'a, V> $iter<'a, V> {
+            /// The next entry from the front, its key lent until the next call
+            /// instead of copied into a `Vec<u8>` (the `Iterator` trait cannot lend).
+            pub fn next_ref(&mut self) -> Option<(&[u8], &'a V)> {
+                self.0.next_ref()
+            }
+
+            /// The next entry from the back, its key lent until the next call.
+            pub fn next_back_ref(&mut self) -> Option<(&[u8], &'a V)> {
+                self.0.next_back_ref()
+            }
+        }
 
         impl<V> $name<V> {
             /// An empty map.
@@ -224,6 +237,18 @@ macro_rules! boxed_variant {
             }
             fn range<R: RangeBounds<[u8]>>(&self, range: R) -> $iter<'_, V> {
                 $name::range(self, range)
+            }
+            fn for_each_in<R: RangeBounds<[u8]>>(
+                &self,
+                range: R,
+                mut f: impl FnMut(&[u8], &V) -> ControlFlow<()>,
+            ) {
+                let mut entries = self.range(range);
+                while let Some((k, v)) = entries.next_ref() {
+                    if f(k, v).is_break() {
+                        return;
+                    }
+                }
             }
             fn memory_usage(&self) -> usize {
                 $name::memory_usage(self)
