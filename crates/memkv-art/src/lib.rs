@@ -22,7 +22,8 @@ mod node_search;
 
 pub use arena_art::{
     ArenaArt, ArenaArtStats, Entry as ArenaArtEntry, Iter as ArenaArtIter,
-    OccupiedEntry as ArenaArtOccupiedEntry, VacantEntry as ArenaArtVacantEntry,
+    IterMut as ArenaArtIterMut, Keys as ArenaArtKeys, OccupiedEntry as ArenaArtOccupiedEntry,
+    VacantEntry as ArenaArtVacantEntry, Values as ArenaArtValues, ValuesMut as ArenaArtValuesMut,
 };
 pub use boxed::{
     AdaptiveRadixTree, AdaptiveRadixTreeIter, CompactArt, CompactArtIter, UltraCompactArt,

@@ -142,6 +142,8 @@ fn is_send_sync<T: Send + Sync>() {}
 fn send_sync() {
     is_send_sync::<ArenaArt<u64>>();
     is_send_sync::<memkv_art::ArenaArtIter<'static, u64>>();
+    is_send_sync::<memkv_art::ArenaArtIterMut<'static, u64>>();
+    is_send_sync::<memkv_art::ArenaArtValuesMut<'static, u64>>();
 }
 
 /// Path-like keys: many shared prefixes of many lengths, so prefixes are split,
@@ -279,6 +281,78 @@ proptest! {
         let got: Vec<(Vec<u8>, u32)> = kv.iter().map(|(k, v)| (k, *v)).collect();
         let want: Vec<(Vec<u8>, u32)> = model.into_iter().collect();
         prop_assert_eq!(got, want);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: if cfg!(miri) { 2 } else { 128 },
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
+    /// `range_mut` against `BTreeMap`'s, taken from both ends in a drawn order;
+    /// every value it hands out is changed, so a value handed out for the wrong
+    /// key or missed shows in the final contents. `keys`, `values`,
+    /// `values_mut` and the lending `next_ref` agree with the owning iterators.
+    #[test]
+    fn mutable_iterators_match_btreemap(
+        fill in proptest::collection::vec(stem_key(), 0..if cfg!(miri) { 12 } else { 400 }),
+        lo in proptest::option::of(stem_key()),
+        hi in proptest::option::of(stem_key()),
+        zigzag in proptest::collection::vec(any::<bool>(), 0..if cfg!(miri) { 10 } else { 80 }),
+    ) {
+        let mut kv = ArenaArt::new();
+        let mut model = BTreeMap::new();
+        for (i, key) in fill.into_iter().enumerate() {
+            kv.insert(&key, i as u64);
+            model.insert(key, i as u64);
+        }
+        let (lo, hi) = match (lo, hi) {
+            (Some(a), Some(b)) if a > b => (Some(b), Some(a)),
+            pair => pair,
+        };
+        let bounds = (
+            lo.as_deref().map_or(Bound::Unbounded, Bound::Included),
+            hi.as_deref().map_or(Bound::Unbounded, Bound::Excluded),
+        );
+        let mut got = kv.range_mut::<(Bound<&[u8]>, Bound<&[u8]>)>(bounds);
+        let mut want = model.range_mut::<[u8], _>(bounds);
+        for (step, &back) in zigzag.iter().chain([false, true, false].iter()).enumerate() {
+            let (g, w) = if back {
+                (got.next_back(), want.next_back())
+            } else {
+                (got.next(), want.next())
+            };
+            match (g, w) {
+                (Some((gk, gv)), Some((wk, wv))) => {
+                    prop_assert_eq!(&gk, wk);
+                    prop_assert_eq!(*gv, *wv);
+                    *gv += 1000 * (step as u64 + 1);
+                    *wv += 1000 * (step as u64 + 1);
+                }
+                (g, w) => prop_assert_eq!(g.map(|(k, _)| k), w.map(|(k, _)| k.clone())),
+            }
+        }
+        drop(got);
+        for v in kv.values_mut().rev().step_by(2) {
+            *v ^= 1;
+        }
+        for v in model.values_mut().rev().step_by(2) {
+            *v ^= 1;
+        }
+        let got: Vec<(Vec<u8>, u64)> = kv.iter().map(|(k, v)| (k, *v)).collect();
+        let want: Vec<(Vec<u8>, u64)> = model.iter().map(|(k, v)| (k.clone(), *v)).collect();
+        prop_assert_eq!(&got, &want);
+        prop_assert!(kv.keys().eq(model.keys().cloned()));
+        prop_assert!(kv.values().rev().eq(model.values().rev()));
+        let mut lent = Vec::new();
+        let mut it = kv.iter_mut();
+        while let Some((k, v)) = it.next_back_ref() {
+            lent.push((k.to_vec(), *v));
+        }
+        lent.reverse();
+        prop_assert_eq!(&lent, &want);
+        kv.check_invariants().map_err(TestCaseError::fail)?;
     }
 }
 

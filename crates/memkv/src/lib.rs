@@ -43,8 +43,9 @@ mod memkv;
 pub use crate::memkv::MemKV;
 pub use memkv_art::{
     AdaptiveRadixTree, AdaptiveRadixTreeIter, ArenaArt, ArenaArtEntry, ArenaArtIter,
-    ArenaArtOccupiedEntry, ArenaArtStats, ArenaArtVacantEntry, CompactArt, CompactArtIter,
-    UltraCompactArt, UltraCompactArtIter,
+    ArenaArtIterMut, ArenaArtKeys, ArenaArtOccupiedEntry, ArenaArtStats, ArenaArtVacantEntry,
+    ArenaArtValues, ArenaArtValuesMut, CompactArt, CompactArtIter, UltraCompactArt,
+    UltraCompactArtIter,
 };
 pub use memkv_core::{
     prefix_successor, CheckInvariants, Error, KeyBounds, Locked, OrderedMap, OrderedMapMut, Result,

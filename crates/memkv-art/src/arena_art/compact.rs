@@ -37,8 +37,10 @@ impl<V> ArenaArt<V> {
     pub fn compact(&mut self) {
         let mut old = std::mem::take(self);
         let mut cursor = Cursor::default();
-        cursor.seek_first(&old, Bound::Unbounded);
-        while let Some(l) = cursor.next_forward(&old) {
+        cursor.seek_first(old.shape(), Bound::Unbounded);
+        while let Some(l) =
+            cursor.next_forward(old.shape(), |l| old.values.prefetch(Handle::from_raw(l)))
+        {
             // The cursor reads nodes and buckets only, so values can move out.
             let value = old.values.remove(Handle::from_raw(l));
             self.insert(cursor.key(), value);

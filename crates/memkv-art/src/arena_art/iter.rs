@@ -4,14 +4,15 @@
 //! borrow of the tree (only node and leaf indices), so `compact` can walk a tree
 //! with a cursor while moving values out of it.
 
+use std::iter::FusedIterator;
 use std::ops::Bound;
 
-use memkv_arena::Handle;
+use memkv_arena::{DisjointMut, Handle, Slab};
 use memkv_core::KeyBounds;
 
 use super::bucket::{self, View};
 use super::node::{is_leaf, Child, NodeId, NONE};
-use super::ArenaArt;
+use super::{ArenaArt, Shape};
 
 /// How many children of a node an ordered scan asks the CPU to load at once.
 const PREFETCH_CHILDREN: usize = 16;
@@ -39,7 +40,7 @@ pub(super) struct Cursor {
 }
 
 impl Cursor {
-    fn push_node<V>(&mut self, t: &ArenaArt<V>, n: NodeId, state: i16) {
+    fn push_node(&mut self, t: Shape<'_>, n: NodeId, state: i16) {
         self.key.extend_from_slice(t.prefix(n));
         self.stack.push(Frame::Node {
             n,
@@ -49,7 +50,7 @@ impl Cursor {
     }
 
     /// Pushes the whole subtree at `c` (forward when `forward`).
-    fn push_all<V>(&mut self, t: &ArenaArt<V>, c: Child, forward: bool) {
+    fn push_all(&mut self, t: Shape<'_>, c: Child, forward: bool) {
         let base = self.key.len();
         if c == NONE {
         } else if is_leaf(c) && forward {
@@ -63,7 +64,7 @@ impl Cursor {
     }
 
     /// Positions a forward cursor at the first key inside `start`.
-    pub(super) fn seek_first<V>(&mut self, t: &ArenaArt<V>, start: Bound<&[u8]>) {
+    pub(super) fn seek_first(&mut self, t: Shape<'_>, start: Bound<&[u8]>) {
         self.stack.clear();
         self.key.clear();
         let (target, inclusive) = match start {
@@ -116,7 +117,7 @@ impl Cursor {
     }
 
     /// Positions a backward cursor at the last key inside `end`.
-    pub(super) fn seek_last<V>(&mut self, t: &ArenaArt<V>, end: Bound<&[u8]>) {
+    pub(super) fn seek_last(&mut self, t: Shape<'_>, end: Bound<&[u8]>) {
         self.stack.clear();
         self.key.clear();
         let (target, inclusive) = match end {
@@ -170,7 +171,15 @@ impl Cursor {
     }
 
     /// The next entry forward: the key is left in `self.key`, the leaf returned.
-    pub(super) fn next_forward<V>(&mut self, t: &ArenaArt<V>) -> Option<u32> {
+    ///
+    /// On entering a bucket it passes all the bucket's value slots to
+    /// `prefetch_value`: after shuffled inserts, neighbouring keys' values sit
+    /// far apart, and asking for them together overlaps their cache misses.
+    pub(super) fn next_forward(
+        &mut self,
+        t: Shape<'_>,
+        prefetch_value: impl Fn(u32),
+    ) -> Option<u32> {
         loop {
             match self.stack.last_mut()? {
                 Frame::Bucket { c, base, next } => {
@@ -179,6 +188,9 @@ impl Cursor {
                     if i == view.len() {
                         self.stack.pop();
                         continue;
+                    }
+                    if i == 0 {
+                        (0..view.len()).for_each(|j| prefetch_value(view.value(j)));
                     }
                     *next += 1;
                     self.key.truncate(*base);
@@ -221,7 +233,11 @@ impl Cursor {
     }
 
     /// The next entry backward, as [`Cursor::next_forward`].
-    pub(super) fn next_backward<V>(&mut self, t: &ArenaArt<V>) -> Option<u32> {
+    pub(super) fn next_backward(
+        &mut self,
+        t: Shape<'_>,
+        prefetch_value: impl Fn(u32),
+    ) -> Option<u32> {
         loop {
             match self.stack.last_mut()? {
                 Frame::BucketBack { c, base, left } => {
@@ -229,8 +245,11 @@ impl Cursor {
                         self.stack.pop();
                         continue;
                     }
-                    *left -= 1;
                     let view = View::new(t.bucket(*c));
+                    if usize::from(*left) == view.len() {
+                        (0..view.len()).for_each(|j| prefetch_value(view.value(j)));
+                    }
+                    *left -= 1;
                     self.key.truncate(*base);
                     bucket::push_suffix(&view, usize::from(*left), &mut self.key);
                     return Some(view.value(usize::from(*left)));
@@ -271,10 +290,11 @@ impl Cursor {
     }
 }
 
-/// The iterator of [`ArenaArt::range`], `iter` and `prefix_scan`: entries in key
-/// order, from either end. Keys are rebuilt into owned `Vec<u8>`s.
-pub struct Iter<'a, V> {
-    tree: &'a ArenaArt<V>,
+/// A bounded walk from both ends: two cursors that stop where they meet or leave
+/// the bounds. It yields value slots and leaves the key in the cursor that moved,
+/// so [`Iter`] and [`IterMut`] differ only in how they fetch the value.
+#[derive(Debug)]
+struct Walk {
     bounds: KeyBounds,
     front: Cursor,
     back: Cursor,
@@ -283,11 +303,10 @@ pub struct Iter<'a, V> {
     done: bool,
 }
 
-impl<'a, V> Iter<'a, V> {
-    pub(super) fn new(tree: &'a ArenaArt<V>, bounds: KeyBounds) -> Iter<'a, V> {
-        let done = bounds.is_empty() || tree.is_empty();
-        Iter {
-            tree,
+impl Walk {
+    fn new(bounds: KeyBounds, tree_is_empty: bool) -> Walk {
+        let done = bounds.is_empty() || tree_is_empty;
+        Walk {
             bounds,
             front: Cursor::default(),
             back: Cursor::default(),
@@ -297,32 +316,16 @@ impl<'a, V> Iter<'a, V> {
         }
     }
 
-    fn value(&self, l: u32) -> &'a V {
-        &self.tree.values[Handle::from_raw(l)]
-    }
-}
-
-impl<V> std::fmt::Debug for Iter<'_, V> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Iter")
-            .field("bounds", &self.bounds)
-            .field("done", &self.done)
-            .finish_non_exhaustive()
-    }
-}
-
-impl<'a, V> Iterator for Iter<'a, V> {
-    type Item = (Vec<u8>, &'a V);
-
-    fn next(&mut self) -> Option<Self::Item> {
+    /// The next value slot from the front; its key is `self.front.key()`.
+    fn next(&mut self, t: Shape<'_>, prefetch_value: impl Fn(u32)) -> Option<u32> {
         if self.done {
             return None;
         }
         if !self.front_started {
             self.front_started = true;
-            self.front.seek_first(self.tree, as_ref(&self.bounds.start));
+            self.front.seek_first(t, as_ref(&self.bounds.start));
         }
-        let Some(l) = self.front.next_forward(self.tree) else {
+        let Some(l) = self.front.next_forward(t, prefetch_value) else {
             self.done = true;
             return None;
         };
@@ -332,20 +335,19 @@ impl<'a, V> Iterator for Iter<'a, V> {
             self.done = true;
             return None;
         }
-        Some((key.to_vec(), self.value(l)))
+        Some(l)
     }
-}
 
-impl<V> DoubleEndedIterator for Iter<'_, V> {
-    fn next_back(&mut self) -> Option<Self::Item> {
+    /// The next value slot from the back; its key is `self.back.key()`.
+    fn next_back(&mut self, t: Shape<'_>, prefetch_value: impl Fn(u32)) -> Option<u32> {
         if self.done {
             return None;
         }
         if !self.back_started {
             self.back_started = true;
-            self.back.seek_last(self.tree, as_ref(&self.bounds.end));
+            self.back.seek_last(t, as_ref(&self.bounds.end));
         }
-        let Some(l) = self.back.next_backward(self.tree) else {
+        let Some(l) = self.back.next_backward(t, prefetch_value) else {
             self.done = true;
             return None;
         };
@@ -355,9 +357,234 @@ impl<V> DoubleEndedIterator for Iter<'_, V> {
             self.done = true;
             return None;
         }
-        Some((key.to_vec(), self.value(l)))
+        Some(l)
     }
 }
+
+/// The iterator of [`ArenaArt::range`], `iter` and `prefix_scan`: entries in key
+/// order, from either end.
+///
+/// Keys are rebuilt from the path, so the `Iterator` methods return each one as a
+/// fresh `Vec<u8>`. [`next_ref`](Iter::next_ref) and
+/// [`next_back_ref`](Iter::next_back_ref) lend the rebuilt key instead, with no
+/// allocation (the `Iterator` trait cannot lend: fst's `Streamer` works the same
+/// way), and [`ArenaArt::values`] skips keys altogether.
+pub struct Iter<'a, V> {
+    shape: Shape<'a>,
+    values: &'a Slab<V>,
+    walk: Walk,
+}
+
+impl<'a, V> Iter<'a, V> {
+    pub(super) fn new(tree: &'a ArenaArt<V>, bounds: KeyBounds) -> Iter<'a, V> {
+        Iter {
+            shape: tree.shape(),
+            values: &tree.values,
+            walk: Walk::new(bounds, tree.is_empty()),
+        }
+    }
+
+    /// The next entry from the front, its key lent until the next call.
+    ///
+    /// ```
+    /// use memkv_art::ArenaArt;
+    ///
+    /// let kv: ArenaArt<u64> = [("a/1", 1), ("a/2", 2), ("b/1", 3)].into_iter().collect();
+    /// let mut it = kv.prefix_scan("a/");
+    /// let mut total = 0;
+    /// while let Some((key, value)) = it.next_ref() {
+    ///     assert!(key.starts_with(b"a/"));
+    ///     total += value;
+    /// }
+    /// assert_eq!(total, 3);
+    /// ```
+    pub fn next_ref(&mut self) -> Option<(&[u8], &'a V)> {
+        let values = self.values;
+        let l = self
+            .walk
+            .next(self.shape, |l| values.prefetch(Handle::from_raw(l)))?;
+        Some((self.walk.front.key(), &values[Handle::from_raw(l)]))
+    }
+
+    /// The next entry from the back, its key lent until the next call.
+    pub fn next_back_ref(&mut self) -> Option<(&[u8], &'a V)> {
+        let values = self.values;
+        let l = self
+            .walk
+            .next_back(self.shape, |l| values.prefetch(Handle::from_raw(l)))?;
+        Some((self.walk.back.key(), &values[Handle::from_raw(l)]))
+    }
+}
+
+impl<V> std::fmt::Debug for Iter<'_, V> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Iter")
+            .field("bounds", &self.walk.bounds)
+            .field("done", &self.walk.done)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a, V> Iterator for Iter<'a, V> {
+    type Item = (Vec<u8>, &'a V);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.next_ref().map(|(k, v)| (k.to_vec(), v))
+    }
+}
+
+impl<V> DoubleEndedIterator for Iter<'_, V> {
+    fn next_back(&mut self) -> Option<Self::Item> {
+        self.next_back_ref().map(|(k, v)| (k.to_vec(), v))
+    }
+}
+
+impl<V> FusedIterator for Iter<'_, V> {}
+
+/// The iterator of [`ArenaArt::iter_mut`], `range_mut` and `prefix_scan_mut`:
+/// entries in key order, from either end, with their values mutable. Keys are
+/// rebuilt as in [`Iter`], with the same lending `next_ref` and `next_back_ref`.
+pub struct IterMut<'a, V> {
+    shape: Shape<'a>,
+    values: DisjointMut<'a, V>,
+    walk: Walk,
+}
+
+impl<'a, V> IterMut<'a, V> {
+    pub(super) fn new(tree: &'a mut ArenaArt<V>, bounds: KeyBounds) -> IterMut<'a, V> {
+        let walk = Walk::new(bounds, tree.is_empty());
+        let ArenaArt {
+            root,
+            nodes,
+            buckets,
+            values,
+            arena,
+            ..
+        } = tree;
+        IterMut {
+            shape: Shape {
+                root: *root,
+                nodes,
+                buckets,
+                arena,
+            },
+            values: values.disjoint_mut(),
+            walk,
+        }
+    }
+
+    /// The value in slot `l`. The tree names each value slot from exactly one
+    /// entry and a walk visits each entry once, so no slot is asked for twice.
+    fn value(&mut self, l: u32) -> &'a mut V {
+        self.values
+            .take(Handle::from_raw(l))
+            .expect("a walk reaches each live value slot once")
+    }
+
+    /// The next entry from the front, its key lent until the next call.
+    pub fn next_ref(&mut self) -> Option<(&[u8], &'a mut V)> {
+        let values = &self.values;
+        let l = self
+            .walk
+            .next(self.shape, |l| values.prefetch(Handle::from_raw(l)))?;
+        let v = self.value(l);
+        Some((self.walk.front.key(), v))
+    }
+
+    /// The next entry from the back, its key lent until the next call.
+    pub fn next_back_ref(&mut self) -> Option<(&[u8], &'a mut V)> {
+        let values = &self.values;
+        let l = self
+            .walk
+            .next_back(self.shape, |l| values.prefetch(Handle::from_raw(l)))?;
+        let v = self.value(l);
+        Some((self.walk.back.key(), v))
+    }
+}
+
+impl<V> std::fmt::Debug for IterMut<'_, V> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IterMut")
+            .field("bounds", &self.walk.bounds)
+            .field("done", &self.walk.done)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a, V> Iterator for IterMut<'a, V> {
+    type Item = (Vec<u8>, &'a mut V);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.next_ref().map(|(k, v)| (k.to_vec(), v))
+    }
+}
+
+impl<V> DoubleEndedIterator for IterMut<'_, V> {
+    fn next_back(&mut self) -> Option<Self::Item> {
+        self.next_back_ref().map(|(k, v)| (k.to_vec(), v))
+    }
+}
+
+impl<V> FusedIterator for IterMut<'_, V> {}
+
+/// The keys of an [`ArenaArt`] in order, from [`ArenaArt::keys`].
+#[derive(Debug)]
+pub struct Keys<'a, V>(pub(super) Iter<'a, V>);
+
+impl<V> Iterator for Keys<'_, V> {
+    type Item = Vec<u8>;
+    fn next(&mut self) -> Option<Vec<u8>> {
+        self.0.next().map(|(k, _)| k)
+    }
+}
+
+impl<V> DoubleEndedIterator for Keys<'_, V> {
+    fn next_back(&mut self) -> Option<Vec<u8>> {
+        self.0.next_back().map(|(k, _)| k)
+    }
+}
+
+impl<V> FusedIterator for Keys<'_, V> {}
+
+/// The values of an [`ArenaArt`] in key order, from [`ArenaArt::values`]; no key
+/// is copied out.
+#[derive(Debug)]
+pub struct Values<'a, V>(pub(super) Iter<'a, V>);
+
+impl<'a, V> Iterator for Values<'a, V> {
+    type Item = &'a V;
+    fn next(&mut self) -> Option<&'a V> {
+        self.0.next_ref().map(|(_, v)| v)
+    }
+}
+
+impl<V> DoubleEndedIterator for Values<'_, V> {
+    fn next_back(&mut self) -> Option<Self::Item> {
+        self.0.next_back_ref().map(|(_, v)| v)
+    }
+}
+
+impl<V> FusedIterator for Values<'_, V> {}
+
+/// The values of an [`ArenaArt`] in key order, mutably, from
+/// [`ArenaArt::values_mut`]; no key is copied out.
+#[derive(Debug)]
+pub struct ValuesMut<'a, V>(pub(super) IterMut<'a, V>);
+
+impl<'a, V> Iterator for ValuesMut<'a, V> {
+    type Item = &'a mut V;
+    fn next(&mut self) -> Option<&'a mut V> {
+        self.0.next_ref().map(|(_, v)| v)
+    }
+}
+
+impl<V> DoubleEndedIterator for ValuesMut<'_, V> {
+    fn next_back(&mut self) -> Option<Self::Item> {
+        self.0.next_back_ref().map(|(_, v)| v)
+    }
+}
+
+impl<V> FusedIterator for ValuesMut<'_, V> {}
 
 fn as_ref(b: &Bound<Vec<u8>>) -> Bound<&[u8]> {
     match b {

@@ -30,14 +30,14 @@ mod node;
 mod remove;
 
 use std::fmt;
-use std::ops::RangeBounds;
+use std::ops::{ControlFlow, RangeBounds};
 
 use memkv_arena::{BlobArena, BlobRef, ByteArena, Handle, Slab};
 use memkv_core::{CheckInvariants, KeyBounds, OrderedMap, OrderedMapMut};
 
 pub use check::ArenaArtStats;
 pub use entry::{Entry, OccupiedEntry, VacantEntry};
-pub use iter::Iter;
+pub use iter::{Iter, IterMut, Keys, Values, ValuesMut};
 
 use node::{is_leaf, leaf_child, leaf_index, Child, NodeId, Nodes, Step, NONE};
 
@@ -78,6 +78,45 @@ pub struct ArenaArt<V> {
     /// The buffer inserts splice a bucket into before it is copied to its block,
     /// kept so that an insert does not allocate one.
     scratch: Vec<u8>,
+}
+
+/// The tree without its values: what cursors read. Borrowing it apart from the
+/// values is what lets an [`IterMut`] walk the tree while it hands out `&mut V`s.
+#[derive(Clone, Copy)]
+struct Shape<'a> {
+    root: Child,
+    nodes: &'a Nodes,
+    buckets: &'a BlobArena,
+    arena: &'a ByteArena,
+}
+
+impl<'a> Shape<'a> {
+    /// The block of bucket `c` (a leaf child).
+    #[inline(always)]
+    fn bucket(self, c: Child) -> &'a [u8] {
+        self.buckets.get(BlobRef::from_u32(leaf_index(c)))
+    }
+
+    /// The prefix of node `n`.
+    fn prefix(self, n: NodeId) -> &'a [u8] {
+        self.nodes.header(n).prefix().get(self.arena)
+    }
+
+    /// Hints the CPU to load what visiting child `c` reads first: the node or the
+    /// bucket.
+    #[inline]
+    fn prefetch_child(self, c: Child) {
+        if is_leaf(c) {
+            self.buckets.prefetch(BlobRef::from_u32(leaf_index(c)));
+        } else if c != NONE {
+            self.nodes.prefetch(NodeId::from_child(c));
+        }
+    }
+
+    /// The value slot of value bucket `c` (a node's, with its one entry).
+    fn value_bucket(self, c: Child) -> u32 {
+        bucket::View::new(self.bucket(c)).value(0)
+    }
 }
 
 /// Where a child slot lives, so it can be rewritten.
@@ -135,25 +174,25 @@ impl<V> ArenaArt<V> {
         self.len == 0
     }
 
+    /// The tree without its values, for cursors.
+    #[inline(always)]
+    fn shape(&self) -> Shape<'_> {
+        Shape {
+            root: self.root,
+            nodes: &self.nodes,
+            buckets: &self.buckets,
+            arena: &self.arena,
+        }
+    }
+
     /// The block of bucket `c` (a leaf child).
     #[inline(always)]
     fn bucket(&self, c: Child) -> &[u8] {
-        self.buckets.get(BlobRef::from_u32(leaf_index(c)))
+        self.shape().bucket(c)
     }
 
     fn prefix(&self, n: NodeId) -> &[u8] {
-        self.nodes.header(n).prefix().get(&self.arena)
-    }
-
-    /// Hints the CPU to load what visiting child `c` reads first: the node or the
-    /// bucket.
-    #[inline]
-    fn prefetch_child(&self, c: Child) {
-        if is_leaf(c) {
-            self.buckets.prefetch(BlobRef::from_u32(leaf_index(c)));
-        } else if c != NONE {
-            self.nodes.prefetch(NodeId::from_child(c));
-        }
+        self.shape().prefix(n)
     }
 
     fn write_slot(&mut self, slot: Slot, child: Child) {
@@ -172,11 +211,6 @@ impl<V> ArenaArt<V> {
     fn single(&mut self, suffix: &[u8], value: u32) -> Child {
         let block = bucket::single(suffix, value);
         self.new_bucket(&block)
-    }
-
-    /// The value slot of value bucket `c` (a node's, with its one entry).
-    fn value_bucket(&self, c: Child) -> u32 {
-        bucket::View::new(self.bucket(c)).value(0)
     }
 
     /// Frees bucket `c`'s block (not the values it names).
@@ -237,6 +271,59 @@ impl<V> ArenaArt<V> {
     /// The entries whose keys start with `prefix`, in key order.
     pub fn prefix_scan(&self, prefix: impl AsRef<[u8]>) -> Iter<'_, V> {
         Iter::new(self, KeyBounds::prefix(prefix.as_ref()))
+    }
+
+    /// All entries in key order (double-ended), with mutable values.
+    ///
+    /// ```
+    /// use memkv_art::ArenaArt;
+    ///
+    /// let mut hits: ArenaArt<u64> = [("/a", 3), ("/b", 8), ("/c", 1)].into_iter().collect();
+    /// for (key, count) in hits.iter_mut() {
+    ///     if key != b"/b" {
+    ///         *count *= 10;
+    ///     }
+    /// }
+    /// let counts: Vec<u64> = hits.values().copied().collect();
+    /// assert_eq!(counts, [30, 8, 10]);
+    /// ```
+    pub fn iter_mut(&mut self) -> IterMut<'_, V> {
+        IterMut::new(self, KeyBounds::all())
+    }
+
+    /// The entries whose keys lie within `range`, in key order (double-ended),
+    /// with mutable values.
+    pub fn range_mut<R: RangeBounds<[u8]>>(&mut self, range: R) -> IterMut<'_, V> {
+        IterMut::new(self, KeyBounds::from_range(&range))
+    }
+
+    /// The entries whose keys start with `prefix`, in key order, with mutable
+    /// values.
+    pub fn prefix_scan_mut(&mut self, prefix: impl AsRef<[u8]>) -> IterMut<'_, V> {
+        IterMut::new(self, KeyBounds::prefix(prefix.as_ref()))
+    }
+
+    /// The keys in order (double-ended), each rebuilt into a `Vec<u8>`.
+    pub fn keys(&self) -> Keys<'_, V> {
+        Keys(self.iter())
+    }
+
+    /// The values in key order (double-ended); no key is copied out.
+    pub fn values(&self) -> Values<'_, V> {
+        Values(self.iter())
+    }
+
+    /// The values in key order (double-ended), mutably; no key is copied out.
+    ///
+    /// ```
+    /// use memkv_art::ArenaArt;
+    ///
+    /// let mut scores: ArenaArt<u32> = [("ann", 10), ("bob", 20)].into_iter().collect();
+    /// scores.values_mut().for_each(|s| *s /= 2);
+    /// assert_eq!(scores.get("bob"), Some(&10));
+    /// ```
+    pub fn values_mut(&mut self) -> ValuesMut<'_, V> {
+        ValuesMut(self.iter_mut())
     }
 
     /// The entry with the smallest key.
@@ -385,6 +472,18 @@ impl<V> OrderedMap for ArenaArt<V> {
     fn range<R: RangeBounds<[u8]>>(&self, range: R) -> Iter<'_, V> {
         ArenaArt::range(self, range)
     }
+    fn for_each_in<R: RangeBounds<[u8]>>(
+        &self,
+        range: R,
+        mut f: impl FnMut(&[u8], &V) -> ControlFlow<()>,
+    ) {
+        let mut entries = self.range(range);
+        while let Some((k, v)) = entries.next_ref() {
+            if f(k, v).is_break() {
+                return;
+            }
+        }
+    }
     fn memory_usage(&self) -> usize {
         ArenaArt::memory_usage(self)
     }
@@ -411,6 +510,15 @@ impl<'a, V> IntoIterator for &'a ArenaArt<V> {
 
     fn into_iter(self) -> Iter<'a, V> {
         self.iter()
+    }
+}
+
+impl<'a, V> IntoIterator for &'a mut ArenaArt<V> {
+    type Item = (Vec<u8>, &'a mut V);
+    type IntoIter = IterMut<'a, V>;
+
+    fn into_iter(self) -> IterMut<'a, V> {
+        self.iter_mut()
     }
 }
 
