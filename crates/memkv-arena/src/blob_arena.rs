@@ -108,7 +108,7 @@ fn class_of(len: usize) -> (usize, usize) {
 /// assert_eq!(y, x, "a block of the same class is reused");
 /// assert_eq!(a.blocks(), 1);
 /// ```
-#[derive(Clone, Default)]
+#[derive(Default)]
 pub struct BlobArena {
     chunks: Vec<Vec<u8>>,
     /// The chunk new blocks are carved from.
@@ -123,6 +123,30 @@ pub struct BlobArena {
     block_bytes: usize,
     /// Bytes of vacant blocks on the free lists.
     free_bytes: usize,
+    /// The chunks' capacities added up, and the free lists' (in entries), kept
+    /// as they change so that `memory_usage` answers in O(1).
+    chunk_capacity: usize,
+    free_capacity: usize,
+}
+
+impl Clone for BlobArena {
+    fn clone(&self) -> Self {
+        // `Vec::clone` allocates for the length, not the capacity, so the
+        // running capacities are counted again on the copy.
+        let mut copy = BlobArena {
+            chunks: self.chunks.clone(),
+            current: self.current,
+            free: self.free.clone(),
+            free_chunks: self.free_chunks.clone(),
+            blocks: self.blocks,
+            block_bytes: self.block_bytes,
+            free_bytes: self.free_bytes,
+            chunk_capacity: 0,
+            free_capacity: 0,
+        };
+        (copy.chunk_capacity, copy.free_capacity) = copy.recount();
+        copy
+    }
 }
 
 impl BlobArena {
@@ -146,6 +170,7 @@ impl BlobArena {
             self.block_bytes += len;
             let c = match self.free_chunks.pop() {
                 Some(c) => {
+                    self.chunk_capacity += buf.capacity();
                     self.chunks[c as usize] = buf;
                     c as usize
                 }
@@ -191,6 +216,7 @@ impl BlobArena {
     fn push_chunk(&mut self, buf: Vec<u8>) -> usize {
         let c = self.chunks.len();
         assert!(c < MAX_CHUNKS, "BlobArena: more than {MAX_CHUNKS} chunks");
+        self.chunk_capacity += buf.capacity();
         self.chunks.push(buf);
         c
     }
@@ -217,7 +243,7 @@ impl BlobArena {
         if len > DEDICATED {
             debug_assert_eq!((r.offset(), self.chunks[r.chunk()].len()), (0, len));
             self.block_bytes -= len;
-            self.chunks[r.chunk()] = Vec::new();
+            self.chunk_capacity -= std::mem::take(&mut self.chunks[r.chunk()]).capacity();
             self.free_chunks.push(r.chunk() as u32);
             return;
         }
@@ -227,7 +253,10 @@ impl BlobArena {
         if self.free.len() <= class {
             self.free.resize_with(class + 1, Vec::new);
         }
-        self.free[class].push(r.0);
+        let list = &mut self.free[class];
+        let before = list.capacity();
+        list.push(r.0);
+        self.free_capacity += list.capacity() - before;
     }
 
     /// Replaces block `r`, allocated with `old_len` bytes of data, by `data`:
@@ -265,9 +294,10 @@ impl BlobArena {
     /// Heap bytes held: every chunk's capacity, the chunk table and the free
     /// lists. Exact.
     pub fn memory_usage(&self) -> usize {
-        self.chunks.iter().map(Vec::capacity).sum::<usize>()
+        debug_assert_eq!((self.chunk_capacity, self.free_capacity), self.recount());
+        self.chunk_capacity
             + self.chunks.capacity() * std::mem::size_of::<Vec<u8>>()
-            + self.free.iter().map(Vec::capacity).sum::<usize>() * 4
+            + self.free_capacity * 4
             + self.free.capacity() * std::mem::size_of::<Vec<u32>>()
             + self.free_chunks.capacity() * 4
     }
@@ -287,6 +317,15 @@ impl BlobArena {
         }
         self.free.shrink_to_fit();
         self.free_chunks.shrink_to_fit();
+        (self.chunk_capacity, self.free_capacity) = self.recount();
+    }
+
+    /// The chunks' capacities and the free lists' (in entries), added up.
+    fn recount(&self) -> (usize, usize) {
+        (
+            self.chunks.iter().map(Vec::capacity).sum(),
+            self.free.iter().map(Vec::capacity).sum(),
+        )
     }
 }
 

@@ -44,7 +44,7 @@ const _: () = assert!(CHUNK_SIZE <= MAX_OFFSET);
 /// arena.free(a);
 /// assert_eq!(arena.live_bytes(), 100_000 + 3);
 /// ```
-#[derive(Clone, Default)]
+#[derive(Default)]
 pub struct ByteArena {
     chunks: Vec<Vec<u8>>,
     /// The chunk small items are appended to.
@@ -55,6 +55,24 @@ pub struct ByteArena {
     dead: usize,
     /// Number of items not yet freed.
     items: usize,
+    /// The chunks' capacities added up, kept as they change so that
+    /// `memory_usage` answers in O(1).
+    capacity: usize,
+}
+
+impl Clone for ByteArena {
+    fn clone(&self) -> Self {
+        // `Vec::clone` allocates for the length, not the capacity.
+        let chunks = self.chunks.clone();
+        ByteArena {
+            capacity: chunks.iter().map(Vec::capacity).sum(),
+            chunks,
+            current: self.current,
+            live: self.live,
+            dead: self.dead,
+            items: self.items,
+        }
+    }
 }
 
 /// Bytes of the LEB128 encoding of `n`.
@@ -150,6 +168,7 @@ impl ByteArena {
     fn push_chunk(&mut self, buf: Vec<u8>) -> usize {
         let c = self.chunks.len();
         assert!(c < MAX_CHUNKS, "ByteArena: more than {MAX_CHUNKS} chunks");
+        self.capacity += buf.capacity();
         self.chunks.push(buf);
         c
     }
@@ -204,7 +223,7 @@ impl ByteArena {
         if Some(c) == self.current && start + len == self.chunks[c].len() {
             self.chunks[c].truncate(r.offset());
         } else if r.offset() == 0 && total == self.chunks[c].len() && Some(c) != self.current {
-            self.chunks[c] = Vec::new();
+            self.capacity -= std::mem::take(&mut self.chunks[c]).capacity();
         } else {
             self.dead += total;
         }
@@ -238,8 +257,11 @@ impl ByteArena {
 
     /// Heap bytes held: every chunk's capacity plus the chunk table. Exact.
     pub fn memory_usage(&self) -> usize {
-        self.chunks.iter().map(Vec::capacity).sum::<usize>()
-            + self.chunks.capacity() * std::mem::size_of::<Vec<u8>>()
+        debug_assert_eq!(
+            self.capacity,
+            self.chunks.iter().map(Vec::capacity).sum::<usize>()
+        );
+        self.capacity + self.chunks.capacity() * std::mem::size_of::<Vec<u8>>()
     }
 
     /// Bytes of live items, length headers included.
@@ -265,7 +287,10 @@ impl ByteArena {
     /// Returns the unused tail of the current chunk to the allocator.
     pub fn shrink_to_fit(&mut self) {
         if let Some(c) = self.current {
-            self.chunks[c].shrink_to_fit();
+            let chunk = &mut self.chunks[c];
+            let before = chunk.capacity();
+            chunk.shrink_to_fit();
+            self.capacity -= before - chunk.capacity();
         }
         self.chunks.shrink_to_fit();
     }

@@ -29,6 +29,10 @@ pub(crate) struct SlotTable<S> {
     high: u32,
     /// Live slots.
     len: usize,
+    /// The chunks' capacities added up, kept as they change so that
+    /// `memory_usage` answers in O(1) (a store that checks its size on every
+    /// write, as the hybrid store's delta does, would otherwise walk every chunk).
+    capacity: usize,
 }
 
 impl<S> SlotTable<S> {
@@ -55,6 +59,7 @@ impl<S> SlotTable<S> {
             free: Vec::new(),
             high: 0,
             len: 0,
+            capacity: 0,
         }
     }
 
@@ -131,15 +136,20 @@ impl<S> SlotTable<S> {
             // Chunks after the first are allocated at full size once, so growing
             // never copies and never leaves more than one chunk of slack.
             let cap = if c == 0 { 0 } else { Self::CHUNK_LEN };
-            self.chunks.push(Vec::with_capacity(cap));
+            let chunk = Vec::with_capacity(cap);
+            self.capacity += chunk.capacity();
+            self.chunks.push(chunk);
         }
         let chunk = &mut self.chunks[c];
         debug_assert_eq!(chunk.len(), o);
         if c == 0 && chunk.len() == chunk.capacity() {
             // The first chunk grows by doubling, so small tables stay small.
             let want = (chunk.capacity() * 2).max(4).min(Self::CHUNK_LEN);
+            let before = chunk.capacity();
             chunk.reserve_exact(want - chunk.len());
+            self.capacity += chunk.capacity() - before;
         }
+        debug_assert!(chunk.len() < chunk.capacity(), "a push never reallocates");
         chunk.push(slot);
         self.high += 1;
         i
@@ -197,7 +207,11 @@ impl<S> SlotTable<S> {
     /// Heap bytes held by slots (including vacant and not-yet-used capacity), the
     /// occupancy bits and the free list. Exact.
     pub(crate) fn memory_usage(&self) -> usize {
-        self.chunks.iter().map(Vec::capacity).sum::<usize>() * mem::size_of::<S>()
+        debug_assert_eq!(
+            self.capacity,
+            self.chunks.iter().map(Vec::capacity).sum::<usize>()
+        );
+        self.capacity * mem::size_of::<S>()
             + self.chunks.capacity() * mem::size_of::<Vec<S>>()
             + self.occupied.capacity() * 8
             + self.free.capacity() * 4
@@ -206,12 +220,15 @@ impl<S> SlotTable<S> {
     /// Returns spare capacity of the first chunk, the last chunk and the side tables
     /// to the allocator.
     pub(crate) fn shrink_to_fit(&mut self) {
-        if let Some(last) = self.chunks.last_mut() {
-            last.shrink_to_fit();
-        }
-        if let Some(first) = self.chunks.first_mut() {
-            first.shrink_to_fit();
-        }
+        let mut shrink = |chunk: Option<&mut Vec<S>>| {
+            if let Some(chunk) = chunk {
+                let before = chunk.capacity();
+                chunk.shrink_to_fit();
+                self.capacity -= before - chunk.capacity();
+            }
+        };
+        shrink(self.chunks.last_mut());
+        shrink(self.chunks.first_mut());
         self.chunks.shrink_to_fit();
         self.occupied.shrink_to_fit();
         self.free.shrink_to_fit();
@@ -240,8 +257,9 @@ impl<S> SlotTable<S> {
                 }
                 v
             })
-            .collect();
+            .collect::<Vec<Vec<S>>>();
         SlotTable {
+            capacity: chunks.iter().map(Vec::capacity).sum(),
             chunks,
             occupied: self.occupied.clone(),
             free: self.free.clone(),
