@@ -2,7 +2,7 @@
 
 use std::borrow::Borrow;
 
-use memkv_art::ArenaArt;
+use memkv_art::{ArenaArt, ArenaArtEntry as Entry};
 use memkv_core::{KeyBounds, OrderedMap, OrderedMapMut};
 
 use crate::filter::{KeyFilter, KeyHash};
@@ -64,6 +64,46 @@ impl<V: Clone> Delta<V> {
             Some(Some(v)) => Found::Value(v),
             Some(None) => Found::Deleted,
             None => Found::Absent,
+        }
+    }
+
+    /// Sets `key` to `compute(its current value)` with one walk of the tree (an
+    /// entry), where `below` is what the layers under this delta hold for it. A
+    /// `None` from `compute` removes: a tombstone when `below` holds the key,
+    /// else the delta forgets the key. Returns `None` when nothing changed (the
+    /// key was absent and stays absent); else what the delta said before, as
+    /// [`put`](Delta::put) does, and whether the key is now removed.
+    pub(crate) fn update(
+        &mut self,
+        key: &[u8],
+        hash: KeyHash,
+        below: Option<&V>,
+        compute: impl FnOnce(Option<&V>) -> Option<V>,
+    ) -> Option<(Found<V>, bool)> {
+        match self.map.entry(key) {
+            Entry::Occupied(mut e) => {
+                let was = e.get().is_some();
+                let entry = compute(e.get().as_ref());
+                let removing = entry.is_none();
+                let old = if removing && !was {
+                    return None;
+                } else if removing && below.is_none() {
+                    e.remove()
+                } else {
+                    e.insert(entry)
+                };
+                Some((old.map_or(Found::Deleted, Found::Value), removing))
+            }
+            Entry::Vacant(e) => {
+                let entry = compute(below);
+                let removing = entry.is_none();
+                if removing && below.is_none() {
+                    return None;
+                }
+                self.filter.insert_hashed(hash);
+                e.insert(entry);
+                Some((Found::Absent, removing))
+            }
         }
     }
 

@@ -269,8 +269,9 @@ impl<V: Clone + Send + Sync + 'static> HybridStore<V> {
     }
 
     /// Writes `compute(current value)` under `key` (`None` removes) and returns
-    /// the value it replaces. Only when `peek` is the current value looked up
-    /// (one more delta lookup); otherwise `compute` gets `None`.
+    /// the value it replaces. Only when `peek` does `compute` see the current
+    /// value (found by the same walk of the delta that stores the result);
+    /// otherwise it gets `None`.
     fn write_with(
         &self,
         key: &[u8],
@@ -297,35 +298,33 @@ impl<V: Clone + Send + Sync + 'static> HybridStore<V> {
             // Rare: a flush or a merge was published meanwhile.
             st.version.get(key, hash)
         };
-        let entry = if peek {
-            let current = match st.active.find_hashed(key, hash) {
-                Found::Value(v) => Some(v),
-                Found::Deleted => None,
-                Found::Absent => below.clone(),
-            };
-            let entry = compute(current.as_ref());
-            if entry.is_none() && current.is_none() {
-                // Removing an absent key changes nothing.
-                drop(st);
-                drop(fresh);
-                return None;
+        let (old, removing) = if peek {
+            // One walk of the delta finds the current value and stores the new.
+            match st.active.update(key, hash, below.as_ref(), compute) {
+                Some((found, removing)) => (found, removing),
+                None => {
+                    // Removing an absent key changes nothing.
+                    drop(st);
+                    drop(fresh);
+                    return None;
+                }
             }
-            entry
         } else {
-            compute(None)
+            let entry = compute(None);
+            let removing = entry.is_none();
+            // The entry it replaces tells whether the delta already knew the key.
+            let found = st.active.put(key, hash, entry);
+            if removing && below.is_none() {
+                // Nothing under the delta holds the key: no tombstone is needed.
+                st.active.forget(key);
+            }
+            (found, removing)
         };
-        let removing = entry.is_none();
-        // One delta operation: the entry it replaces tells whether the delta already
-        // knew the key.
-        let old = match st.active.put(key, hash, entry) {
+        let old = match old {
             Found::Value(v) => Some(v),
             Found::Deleted => None,
-            Found::Absent => below.clone(),
+            Found::Absent => below,
         };
-        if removing && below.is_none() {
-            // Nothing under the delta holds the key: no tombstone is needed.
-            st.active.forget(key);
-        }
         match (removing, old.is_some()) {
             (false, false) => st.len += 1,
             (true, true) => st.len -= 1,
