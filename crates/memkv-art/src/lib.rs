@@ -18,6 +18,7 @@
 
 mod arena_art;
 mod boxed;
+mod lend;
 mod node_search;
 
 pub use arena_art::{

@@ -282,14 +282,7 @@ proptest! {
         let want: Vec<(Vec<u8>, u32)> = model.into_iter().collect();
         prop_assert_eq!(got, want);
     }
-}
 
-proptest! {
-    #![proptest_config(ProptestConfig {
-        cases: if cfg!(miri) { 2 } else { 128 },
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    })]
     /// `range_mut` against `BTreeMap`'s, taken from both ends in a drawn order;
     /// every value it hands out is changed, so a value handed out for the wrong
     /// key or missed shows in the final contents. `keys`, `values`,

@@ -416,6 +416,12 @@ impl<'a, V> Iter<'a, V> {
     }
 }
 
+impl<'a, V> crate::lend::LendingIter<'a, V> for Iter<'a, V> {
+    fn next_lent(&mut self) -> Option<(&[u8], &'a V)> {
+        self.next_ref()
+    }
+}
+
 impl<V> std::fmt::Debug for Iter<'_, V> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Iter")

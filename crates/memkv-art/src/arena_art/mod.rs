@@ -475,14 +475,9 @@ impl<V> OrderedMap for ArenaArt<V> {
     fn for_each_in<R: RangeBounds<[u8]>>(
         &self,
         range: R,
-        mut f: impl FnMut(&[u8], &V) -> ControlFlow<()>,
+        f: impl FnMut(&[u8], &V) -> ControlFlow<()>,
     ) {
-        let mut entries = self.range(range);
-        while let Some((k, v)) = entries.next_ref() {
-            if f(k, v).is_break() {
-                return;
-            }
-        }
+        crate::lend::for_each_lent(self.range(range), f);
     }
     fn memory_usage(&self) -> usize {
         ArenaArt::memory_usage(self)

@@ -63,6 +63,12 @@ macro_rules! boxed_variant {
         #[doc = concat!("Entries of a [`", stringify!($name), "`] in key order, from both ends.")]
         pub struct $iter<'a, V>(RawIter<'a, V, $policy>);
 
+        impl<'a, V> crate::lend::LendingIter<'a, V> for $iter<'a, V> {
+            fn next_lent(&mut self) -> Option<(&[u8], &'a V)> {
+                self.0.next_ref()
+            }
+        }
+
         impl<'a, V> $iter<'a, V> {
             /// The next entry from the front, its key lent until the next call
             /// instead of copied into a `Vec<u8>` (the `Iterator` trait cannot lend).
@@ -241,14 +247,9 @@ macro_rules! boxed_variant {
             fn for_each_in<R: RangeBounds<[u8]>>(
                 &self,
                 range: R,
-                mut f: impl FnMut(&[u8], &V) -> ControlFlow<()>,
+                f: impl FnMut(&[u8], &V) -> ControlFlow<()>,
             ) {
-                let mut entries = self.range(range);
-                while let Some((k, v)) = entries.next_ref() {
-                    if f(k, v).is_break() {
-                        return;
-                    }
-                }
+                crate::lend::for_each_lent(self.range(range), f);
             }
             fn memory_usage(&self) -> usize {
                 $name::memory_usage(self)
