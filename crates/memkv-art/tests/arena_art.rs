@@ -16,6 +16,19 @@ fn conforms() {
         .run(ArenaArt::new);
 }
 
+/// Longer sequences: the default 96 steps seldom put more than 32 keys in one
+/// bucket, so the tree rarely grows inner nodes; 600 do (a walk that skipped
+/// the nodes' end values in `common_prefixes` passed `conforms` and failed here).
+#[test]
+fn conforms_long() {
+    Suite::new("ArenaArt (long)")
+        .cases(32)
+        .max_ops(600)
+        .with_invariants()
+        .maintain(|m: &mut ArenaArt<u64>| m.compact())
+        .run(ArenaArt::new);
+}
+
 #[test]
 fn seed_quick_start() {
     let mut kv: ArenaArt<u64> = ArenaArt::new();
@@ -216,6 +229,36 @@ proptest! {
         let want_scan = model.keys().filter(|k| k.starts_with(b"usr/")).count();
         prop_assert_eq!(got_scan, want_scan);
         prop_assert_eq!(OrderedMap::len(&kv), model.len());
+    }
+
+    /// `common_prefixes` and `longest_prefix` against a scan of `BTreeMap`, on
+    /// enough keys under nested stems that the walk passes nodes' end values and
+    /// prefixes before it reaches a bucket.
+    #[test]
+    fn common_prefixes_match_btreemap(
+        fill in proptest::collection::vec(stem_key(), 0..if cfg!(miri) { 12 } else { 400 }),
+        queries in proptest::collection::vec((stem_key(), stem_key()), 1..if cfg!(miri) { 4 } else { 40 }),
+    ) {
+        let mut kv = ArenaArt::new();
+        let mut model = BTreeMap::new();
+        for (i, key) in fill.into_iter().enumerate() {
+            kv.insert(&key, i);
+            model.insert(key, i);
+        }
+        for (a, b) in queries {
+            // Stored keys and stems followed by more bytes: many stored
+            // prefixes per query.
+            let q = [a, b].concat();
+            let want: Vec<(&[u8], usize)> = model
+                .iter()
+                .filter(|(k, _)| q.starts_with(k))
+                .map(|(k, v)| (k.as_slice(), *v))
+                .collect();
+            let got: Vec<(&[u8], usize)> = kv.common_prefixes(&q).into_iter().map(|(k, v)| (k, *v)).collect();
+            prop_assert_eq!(&got, &want);
+            let longest = kv.longest_prefix(&q).map(|(k, v)| (k, *v));
+            prop_assert_eq!(longest, want.last().map(|&(k, v)| (k.to_vec(), v)));
+        }
     }
 
     /// The entry API against `BTreeMap`'s: every kind of insert (into a bucket,
@@ -457,4 +500,28 @@ fn buckets_burst_shrink_and_scan() {
     for k in &keys {
         assert_eq!(kv.get(k), model.get(k));
     }
+}
+
+/// `==` compares contents, not layout: the same entries inserted in another
+/// order, or reached through removes and a compaction, make equal maps; one
+/// changed value or one missing key does not.
+#[test]
+fn equality_compares_contents() {
+    let key = |i: u32| format!("/usr/share/doc/pkg{}/file{}", i % 37, i);
+    let forward: ArenaArt<u32> = (0..2000).map(|i| (key(i), i)).collect();
+    let mut backward: ArenaArt<u32> = (0..3000).rev().map(|i| (key(i), i)).collect();
+    assert_ne!(forward, backward);
+    for i in 2000..3000 {
+        backward.remove(key(i));
+    }
+    backward.compact();
+    assert_eq!(forward, backward);
+    *backward.get_mut(key(1234)).unwrap() += 1;
+    assert_ne!(forward, backward);
+    *backward.get_mut(key(1234)).unwrap() -= 1;
+    backward.remove(key(0));
+    backward.insert(key(0).replace("file", "fil"), 0);
+    assert_eq!(forward.len(), backward.len());
+    assert_ne!(forward, backward);
+    assert_eq!(ArenaArt::<u8>::new(), ArenaArt::new());
 }

@@ -225,3 +225,25 @@ fn deep_trees_drop_without_deep_recursion() {
         .join()
         .unwrap();
 }
+
+/// `==` compares contents, not layout (see the `ArenaArt` test of the same name).
+#[test]
+fn equality_compares_contents() {
+    each_variant!(M => {
+        let key = |i: u32| format!("/usr/share/doc/pkg{}/file{}", i % 37, i);
+        let forward: M<u32> = (0..500).map(|i| (key(i), i)).collect();
+        let mut backward: M<u32> = (0..700).rev().map(|i| (key(i), i)).collect();
+        assert!(forward != backward);
+        for i in 500..700 {
+            backward.remove(key(i));
+        }
+        assert!(forward == backward);
+        *backward.get_mut(key(123)).unwrap() += 1;
+        assert!(forward != backward);
+        *backward.get_mut(key(123)).unwrap() -= 1;
+        backward.remove(key(0));
+        backward.insert(key(0).replace("file", "fil"), 0);
+        assert_eq!(forward.len(), backward.len());
+        assert!(forward != backward);
+    });
+}

@@ -5,7 +5,7 @@
 //! inserts and re-inserts, gets, removes of present and absent keys, `pop_first`,
 //! `pop_last` and `retain`, `len`, full iteration forward and backward, ranges with
 //! every bound combination (also consumed from both ends at once), prefix scans
-//! including the empty prefix, and `longest_prefix`.
+//! including the empty prefix, `longest_prefix` and `common_prefixes`.
 //!
 //! Keys are drawn to hit the cases ordered byte maps get wrong: keys that are
 //! prefixes of other keys (`a`, `ab`, `abc`), the empty key, `0x00` and `0xFF` bytes
@@ -64,7 +64,7 @@ pub enum Op {
     ForEach(KeyBounds, usize),
     /// `iter()`, forward or reversed.
     Iter(bool),
-    /// `longest_prefix(key)`.
+    /// `longest_prefix(key)` and `common_prefixes(key)`.
     LongestPrefix(Vec<u8>),
     /// The structure's maintenance hook (compaction, flush), when it has one.
     Maintain,
@@ -350,6 +350,17 @@ fn check_read<M: OrderedMap<Value = u64>>(map: &M, model: &Model, op: &Op) -> Re
                 expected.into_iter().collect(),
                 got.into_iter().collect(),
             )?;
+            let expected: Entries = model
+                .iter()
+                .filter(|(k, _)| q.starts_with(k))
+                .map(|(k, v)| (k.clone(), *v))
+                .collect();
+            let got = map
+                .common_prefixes(q)
+                .into_iter()
+                .map(|(k, v)| (k.to_vec(), *v.borrow()))
+                .collect();
+            compare("common_prefixes", expected, got)?;
         }
         Op::Insert(..) | Op::Remove(_) | Op::Pop(_) | Op::Retain { .. } | Op::Maintain => {
             unreachable!("write operations are applied by the mutable replay")

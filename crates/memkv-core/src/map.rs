@@ -144,10 +144,57 @@ pub trait OrderedMap {
         })
     }
 
+    /// Every entry whose key is a prefix of `key` (`key` itself included),
+    /// shortest first, with the keys borrowed from `key`: all the rules along a
+    /// path, every route a URL passes through.
+    ///
+    /// The default asks [`longest_prefix`](OrderedMap::longest_prefix) for the
+    /// longest, then for the longest strictly shorter one, and so on: one query per
+    /// entry found, plus one that finds nothing. Trees walk `key` once instead.
+    ///
+    /// ```
+    /// use memkv_core::{OrderedMap, OrderedMapMut, SimpleKV};
+    ///
+    /// let mut rules: SimpleKV<u64> = SimpleKV::new();
+    /// rules.insert("", 0);
+    /// rules.insert("/usr/", 1);
+    /// rules.insert("/usr/share/", 2);
+    /// rules.insert("/usr/shared", 3);
+    /// let found = rules.common_prefixes(b"/usr/share/doc/README");
+    /// let found: Vec<(&[u8], u64)> = found.into_iter().map(|(k, v)| (k, *v)).collect();
+    /// assert_eq!(found, [(&b""[..], 0), (b"/usr/", 1), (b"/usr/share/", 2)]);
+    /// ```
+    fn common_prefixes<'a, 'k>(&'a self, key: &'k [u8]) -> Vec<(&'k [u8], Self::ValueRef<'a>)> {
+        prefixes_by_longest(key, |query| {
+            self.longest_prefix(query)
+                .map(|(k, v)| (k.as_ref().len(), v))
+        })
+    }
+
     /// Heap bytes owned by the structure (keys, values, nodes, and the spare capacity
     /// of its buffers). Each implementation documents whether the figure is exact or
     /// an estimate.
     fn memory_usage(&self) -> usize;
+}
+
+/// Every entry whose key is a prefix of `key`, shortest first, given `longest`,
+/// which returns the length and value of the longest stored prefix of its
+/// argument (see [`OrderedMap::common_prefixes`]).
+pub(crate) fn prefixes_by_longest<T>(
+    key: &[u8],
+    mut longest: impl FnMut(&[u8]) -> Option<(usize, T)>,
+) -> Vec<(&[u8], T)> {
+    let mut found = Vec::new();
+    let mut query = key;
+    while let Some((len, value)) = longest(query) {
+        found.push((&key[..len], value));
+        let Some(shorter) = len.checked_sub(1) else {
+            break;
+        };
+        query = &key[..shorter];
+    }
+    found.reverse();
+    found
 }
 
 /// The entry whose key is the longest prefix of `key`, given `seek`, which

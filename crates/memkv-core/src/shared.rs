@@ -4,7 +4,7 @@ use std::borrow::Borrow;
 use std::ops::Bound;
 use std::sync::{PoisonError, RwLock};
 
-use crate::map::longest_prefix_by_seeks;
+use crate::map::{longest_prefix_by_seeks, prefixes_by_longest};
 use crate::{KeyBounds, OrderedMapMut};
 
 /// The operations of a map that many threads use at once, all through `&self`.
@@ -60,6 +60,16 @@ pub trait SharedMap: Send + Sync {
                 end: Bound::Included(query.to_vec()),
             };
             self.scan(&bounds).next_back()
+        })
+    }
+    /// Every entry whose key is a prefix of `key`, shortest first (see
+    /// [`OrderedMap::common_prefixes`](crate::OrderedMap::common_prefixes)). The
+    /// default asks [`longest_prefix`](SharedMap::longest_prefix) for ever
+    /// shorter prefixes, each query seeing the map as it is then; a locked map
+    /// answers under one read lock.
+    fn common_prefixes<'k>(&self, key: &'k [u8]) -> Vec<(&'k [u8], Self::Value)> {
+        prefixes_by_longest(key, |query| {
+            self.longest_prefix(query).map(|(k, v)| (k.len(), v))
         })
     }
     /// The entry with the smallest key. The default takes the first entry of a
@@ -202,6 +212,14 @@ where
     }
     fn longest_prefix(&self, key: &[u8]) -> Option<(Vec<u8>, M::Value)> {
         self.read(|m| m.longest_prefix(key).map(owned_entry))
+    }
+    fn common_prefixes<'k>(&self, key: &'k [u8]) -> Vec<(&'k [u8], M::Value)> {
+        self.read(|m| {
+            m.common_prefixes(key)
+                .into_iter()
+                .map(|(k, v)| (k, v.borrow().clone()))
+                .collect()
+        })
     }
     fn first(&self) -> Option<(Vec<u8>, M::Value)> {
         self.read(|m| m.iter().next().map(owned_entry))

@@ -18,7 +18,7 @@ use crate::{KeyBounds, OrderedMap, OrderedMapMut};
 /// assert_eq!(kv.get(b"user:1001"), Some(&42));
 /// assert_eq!(kv.prefix_scan(b"user:").count(), 1);
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SimpleKV<V> {
     map: BTreeMap<Vec<u8>, V>,
     /// Bytes of all key buffers, kept up to date so `memory_usage` is O(1).
@@ -78,6 +78,12 @@ impl<V> SimpleKV<V> {
     /// if any (see [`OrderedMap::longest_prefix`]).
     pub fn longest_prefix(&self, key: impl AsRef<[u8]>) -> Option<(&[u8], &V)> {
         OrderedMap::longest_prefix(self, key)
+    }
+
+    /// Every entry whose key is a prefix of `key` (`key` itself included),
+    /// shortest first (see [`OrderedMap::common_prefixes`]).
+    pub fn common_prefixes<'k>(&self, key: &'k [u8]) -> Vec<(&'k [u8], &V)> {
+        OrderedMap::common_prefixes(self, key)
     }
 
     /// Removes and returns the entry with the smallest key.

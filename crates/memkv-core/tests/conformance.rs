@@ -223,6 +223,26 @@ fn suite_catches_a_longest_prefix_that_stops_short() {
     assert!(err.contains("longest_prefix"), "{err}");
 }
 
+/// A map whose `common_prefixes` lists the prefixes longest first.
+struct ReversedPrefixes(SimpleKV<u64>);
+
+reads_of_simple_kv!(
+    ReversedPrefixes,
+    fn common_prefixes<'a, 'k>(&'a self, key: &'k [u8]) -> Vec<(&'k [u8], &'a u64)> {
+        let mut found = OrderedMap::common_prefixes(&self.0, key);
+        found.reverse();
+        found
+    }
+);
+
+#[test]
+fn suite_catches_common_prefixes_out_of_order() {
+    let err = Suite::new("ReversedPrefixes")
+        .check_read_only(|entries| ReversedPrefixes(entries.iter().cloned().collect()))
+        .expect_err("the suite must check common_prefixes");
+    assert!(err.contains("common_prefixes"), "{err}");
+}
+
 /// A map whose `pop_last` takes the first entry and whose `retain` stops after
 /// the first entry it drops.
 #[derive(Default)]

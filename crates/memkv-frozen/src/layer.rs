@@ -613,6 +613,10 @@ impl OrderedMap for FrozenLayer {
         FrozenLayer::longest_prefix(self, key)
     }
 
+    fn common_prefixes<'k>(&self, key: &'k [u8]) -> Vec<(&'k [u8], u64)> {
+        FrozenLayer::common_prefixes(self, key).collect()
+    }
+
     fn iter(&self) -> FrozenRange<'_> {
         FrozenLayer::iter(self)
     }

@@ -116,14 +116,7 @@ impl<V: Clone> Delta<V> {
     /// Appends the lengths of this delta's keys, live or deleted, that are
     /// prefixes of `key` (see [`crate::HybridStore::longest_prefix`]).
     pub(crate) fn prefix_lengths(&self, key: &[u8], out: &mut Vec<usize>) {
-        let mut len = key.len();
-        while let Some((found, _)) = self.map.longest_prefix(&key[..len]) {
-            out.push(found.len());
-            let Some(shorter) = found.len().checked_sub(1) else {
-                return;
-            };
-            len = shorter;
-        }
+        out.extend(self.map.common_prefixes(key).iter().map(|(k, _)| k.len()));
     }
 
     /// Up to `limit` entries within `bounds`, from the low end, or from the high end

@@ -207,6 +207,37 @@ impl<V: Clone + Send + Sync + 'static> HybridStore<V> {
     /// as a scan's snapshot does.)
     pub fn longest_prefix(&self, key: impl AsRef<[u8]>) -> Option<(Vec<u8>, V)> {
         let key = key.as_ref();
+        self.prefix_lengths(key)
+            .into_iter()
+            .rev()
+            .find_map(|n| Some((key[..n].to_vec(), self.get(&key[..n])?)))
+    }
+
+    /// Every entry whose key is a prefix of `key` (`key` itself included),
+    /// shortest first, with the keys borrowed from `key`: the candidates of
+    /// [`longest_prefix`](HybridStore::longest_prefix), each looked up. Each
+    /// lookup sees the store as it is then.
+    ///
+    /// ```
+    /// use memkv_hybrid::HybridStore;
+    ///
+    /// let store: HybridStore<u64> = HybridStore::new();
+    /// store.insert("/usr/", 1);
+    /// store.insert("/usr/lib/", 2);
+    /// store.insert("/usr/lib32/", 3);
+    /// let found = store.common_prefixes(b"/usr/lib/os-release");
+    /// assert_eq!(found, [(&b"/usr/"[..], 1), (&b"/usr/lib/"[..], 2)]);
+    /// ```
+    pub fn common_prefixes<'k>(&self, key: &'k [u8]) -> Vec<(&'k [u8], V)> {
+        self.prefix_lengths(key)
+            .into_iter()
+            .filter_map(|n| Some((&key[..n], self.get(&key[..n])?)))
+            .collect()
+    }
+
+    /// The lengths of the keys of every layer, live or deleted, that are
+    /// prefixes of `key`, in increasing order without repeats.
+    fn prefix_lengths(&self, key: &[u8]) -> Vec<usize> {
         let mut lengths = Vec::new();
         let version = {
             let st = sync::read(&self.shared.state);
@@ -214,11 +245,9 @@ impl<V: Clone + Send + Sync + 'static> HybridStore<V> {
             Arc::clone(&st.version)
         };
         version.prefix_lengths(key, &mut lengths);
-        lengths.sort_unstable_by(|a, b| b.cmp(a));
+        lengths.sort_unstable();
         lengths.dedup();
         lengths
-            .into_iter()
-            .find_map(|n| Some((key[..n].to_vec(), self.get(&key[..n])?)))
     }
 
     /// Stores `value` under `key`, returning the value it replaces.
@@ -454,6 +483,9 @@ impl<V: Clone + Send + Sync + 'static> SharedMap for HybridStore<V> {
     fn longest_prefix(&self, key: &[u8]) -> Option<(Vec<u8>, V)> {
         HybridStore::longest_prefix(self, key)
     }
+    fn common_prefixes<'k>(&self, key: &'k [u8]) -> Vec<(&'k [u8], V)> {
+        HybridStore::common_prefixes(self, key)
+    }
     fn first(&self) -> Option<(Vec<u8>, V)> {
         HybridStore::first(self)
     }
@@ -502,6 +534,9 @@ impl<V: Clone + Send + Sync + 'static> OrderedMap for HybridStore<V> {
     }
     fn longest_prefix(&self, key: impl AsRef<[u8]>) -> Option<(Vec<u8>, V)> {
         HybridStore::longest_prefix(self, key)
+    }
+    fn common_prefixes<'k>(&self, key: &'k [u8]) -> Vec<(&'k [u8], V)> {
+        HybridStore::common_prefixes(self, key)
     }
     fn memory_usage(&self) -> usize {
         HybridStore::memory_usage(self)

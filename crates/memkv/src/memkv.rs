@@ -163,6 +163,22 @@ impl<V, E: SharedMap<Value = V>> MemKV<V, E> {
         self.engine.longest_prefix(key.as_ref())
     }
 
+    /// Every entry whose key is a prefix of `key` (`key` itself included),
+    /// shortest first, with the keys borrowed from `key`: every rule along a
+    /// path, every route a URL passes through.
+    ///
+    /// ```
+    /// let kv: memkv::MemKV<u64> = memkv::MemKV::new();
+    /// kv.insert(b"https://example.com/", 1);
+    /// kv.insert(b"https://example.com/docs/", 2);
+    /// kv.insert(b"https://example.com/docs2/", 3);
+    /// let found = kv.common_prefixes(b"https://example.com/docs/intro.html");
+    /// assert_eq!(found, [(&b"https://example.com/"[..], 1), (&b"https://example.com/docs/"[..], 2)]);
+    /// ```
+    pub fn common_prefixes<'k>(&self, key: &'k [u8]) -> Vec<(&'k [u8], V)> {
+        self.engine.common_prefixes(key)
+    }
+
     /// The entry with the smallest key, as of this call.
     pub fn first(&self) -> Option<(Vec<u8>, V)> {
         self.engine.first()
@@ -290,6 +306,9 @@ impl<V: Clone, E: SharedMap<Value = V>> OrderedMap for MemKV<V, E> {
     fn longest_prefix(&self, key: impl AsRef<[u8]>) -> Option<(Vec<u8>, V)> {
         MemKV::longest_prefix(self, key)
     }
+    fn common_prefixes<'k>(&self, key: &'k [u8]) -> Vec<(&'k [u8], V)> {
+        MemKV::common_prefixes(self, key)
+    }
     fn memory_usage(&self) -> usize {
         MemKV::memory_usage(self)
     }
@@ -342,6 +361,9 @@ where
     }
     fn longest_prefix(&self, key: &[u8]) -> Option<(Vec<u8>, V)> {
         self.engine.longest_prefix(key)
+    }
+    fn common_prefixes<'k>(&self, key: &'k [u8]) -> Vec<(&'k [u8], V)> {
+        self.engine.common_prefixes(key)
     }
     fn first(&self) -> Option<(Vec<u8>, V)> {
         self.engine.first()

@@ -382,7 +382,64 @@ impl<V> ArenaArt<V> {
     /// assert_eq!(hit, Some((b"/usr/local/".to_vec(), &"local")));
     /// ```
     pub fn longest_prefix(&self, key: impl AsRef<[u8]>) -> Option<(Vec<u8>, &V)> {
-        OrderedMap::longest_prefix(self, key)
+        let (k, v) = self.common_prefixes(key.as_ref()).pop()?;
+        Some((k.to_vec(), v))
+    }
+
+    /// Every entry whose key is a prefix of `key` (`key` itself included),
+    /// shortest first, with the keys borrowed from `key`: one walk down `key`'s
+    /// path, which meets them all (a node's end value, then the entries of the
+    /// bucket at the bottom that are prefixes of what is left).
+    ///
+    /// ```
+    /// use memkv_art::ArenaArt;
+    ///
+    /// let mut rules: ArenaArt<&str> = ArenaArt::new();
+    /// rules.insert("/", "root");
+    /// rules.insert("/usr/", "system");
+    /// rules.insert("/usr/local/", "local");
+    /// rules.insert("/usr/lib/", "libraries");
+    /// let found = rules.common_prefixes(b"/usr/local/bin/tool");
+    /// assert_eq!(found, [(&b"/"[..], &"root"), (b"/usr/", &"system"), (b"/usr/local/", &"local")]);
+    /// ```
+    pub fn common_prefixes<'k>(&self, key: &'k [u8]) -> Vec<(&'k [u8], &V)> {
+        let mut found = Vec::new();
+        let value = |v: u32| &self.values[Handle::from_raw(v)];
+        let mut child = self.root;
+        let mut d = 0;
+        while child != NONE {
+            if is_leaf(child) {
+                let view = bucket::View::new(self.bucket(child));
+                // Records are in order, so the ones that are prefixes of
+                // `rest` come shortest first.
+                if let Some(rest) = key[d..].strip_prefix(view.prefix()) {
+                    let d = d + view.prefix().len();
+                    for i in 0..view.len() {
+                        let rec = view.rec(i);
+                        if rest.starts_with(rec) {
+                            found.push((&key[..d + rec.len()], value(view.value(i))));
+                        }
+                    }
+                }
+                break;
+            }
+            let node = self.nodes.view(NodeId::from_child(child));
+            let Some(next) = node.header().skip_prefix(&self.arena, key, d) else {
+                break;
+            };
+            d = next;
+            let end = node.value();
+            if end != NONE {
+                let v = bucket::find(self.bucket(end), b"").expect("a value bucket");
+                found.push((&key[..d], value(v)));
+            }
+            let Some(c) = key.get(d).and_then(|&b| node.find_child(b)) else {
+                break;
+            };
+            child = c;
+            d += 1;
+        }
+        found
     }
 
     /// Heap bytes owned by the map: node slabs, the bucket store, values, the byte arena
@@ -437,6 +494,17 @@ impl<V: Clone> Clone for ArenaArt<V> {
     }
 }
 
+/// Maps are equal when they hold the same keys with equal values, however they
+/// were built (insertion order, removals and compaction change the layout, not
+/// the contents).
+impl<V: PartialEq> PartialEq for ArenaArt<V> {
+    fn eq(&self, other: &Self) -> bool {
+        self.len == other.len && crate::lend::lent_eq(self.iter(), other.iter())
+    }
+}
+
+impl<V: Eq> Eq for ArenaArt<V> {}
+
 impl<V: fmt::Debug> fmt::Debug for ArenaArt<V> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_map()
@@ -478,6 +546,12 @@ impl<V> OrderedMap for ArenaArt<V> {
         f: impl FnMut(&[u8], &V) -> ControlFlow<()>,
     ) {
         crate::lend::for_each_lent(self.range(range), f);
+    }
+    fn longest_prefix(&self, key: impl AsRef<[u8]>) -> Option<(Vec<u8>, &V)> {
+        ArenaArt::longest_prefix(self, key)
+    }
+    fn common_prefixes<'a, 'k>(&'a self, key: &'k [u8]) -> Vec<(&'k [u8], &'a V)> {
+        ArenaArt::common_prefixes(self, key)
     }
     fn memory_usage(&self) -> usize {
         ArenaArt::memory_usage(self)

@@ -166,6 +166,36 @@ impl<V, P: Policy> RawArt<V, P> {
         deferred.all_match(&self.store, key).then_some(found)
     }
 
+    /// Every entry whose key is a prefix of `key`, shortest first: one walk down
+    /// `key`'s path, collecting the end values it passes and the leaf it stops at
+    /// when that leaf's key is a prefix of `key`.
+    pub(crate) fn common_prefixes<'k>(&self, key: &'k [u8]) -> Vec<(&'k [u8], &V)> {
+        let mut found = Vec::new();
+        let mut next = self.root.as_ref();
+        let mut depth = 0;
+        while let Some(child) = next {
+            next = with_inner!(child, n => {
+                let Some(len) = P::S::match_prefix(&self.store, n.prefix(), &key[depth..]) else {
+                    break;
+                };
+                depth += len;
+                if let Some(v) = n.end() {
+                    found.push((&key[..depth], v));
+                }
+                let child = key.get(depth).and_then(|&b| n.find(b));
+                depth += 1;
+                child
+            }, l => {
+                let suffix = self.bytes(P::L::suffix(l));
+                if key[depth..].starts_with(suffix) {
+                    found.push((&key[..depth + suffix.len()], P::L::value(l)));
+                }
+                None
+            });
+        }
+        found
+    }
+
     pub(crate) fn get_mut(&mut self, key: &[u8]) -> Option<&mut V> {
         let store = &self.store;
         let mut child = self.root.as_mut()?;

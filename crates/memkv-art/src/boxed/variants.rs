@@ -143,7 +143,15 @@ macro_rules! boxed_variant {
             /// The entry whose key is the longest prefix of `key` (`key` itself
             /// included), if any (see [`OrderedMap::longest_prefix`]).
             pub fn longest_prefix(&self, key: impl AsRef<[u8]>) -> Option<(Vec<u8>, &V)> {
-                OrderedMap::longest_prefix(self, key)
+                let (k, v) = self.raw.common_prefixes(key.as_ref()).pop()?;
+                Some((k.to_vec(), v))
+            }
+
+            /// Every entry whose key is a prefix of `key` (`key` itself
+            /// included), shortest first, with the keys borrowed from `key`: one
+            /// walk down `key`'s path (see [`OrderedMap::common_prefixes`]).
+            pub fn common_prefixes<'k>(&self, key: &'k [u8]) -> Vec<(&'k [u8], &V)> {
+                self.raw.common_prefixes(key)
             }
 
             /// The entry with the smallest key.
@@ -191,6 +199,15 @@ macro_rules! boxed_variant {
                 Self::new()
             }
         }
+
+        /// Maps are equal when they hold the same keys with equal values.
+        impl<V: PartialEq> PartialEq for $name<V> {
+            fn eq(&self, other: &Self) -> bool {
+                self.len() == other.len() && crate::lend::lent_eq(self.iter(), other.iter())
+            }
+        }
+
+        impl<V: Eq> Eq for $name<V> {}
 
         impl<V: fmt::Debug> fmt::Debug for $name<V> {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -250,6 +267,12 @@ macro_rules! boxed_variant {
                 f: impl FnMut(&[u8], &V) -> ControlFlow<()>,
             ) {
                 crate::lend::for_each_lent(self.range(range), f);
+            }
+            fn longest_prefix(&self, key: impl AsRef<[u8]>) -> Option<(Vec<u8>, &V)> {
+                $name::longest_prefix(self, key)
+            }
+            fn common_prefixes<'a, 'k>(&'a self, key: &'k [u8]) -> Vec<(&'k [u8], &'a V)> {
+                $name::common_prefixes(self, key)
             }
             fn memory_usage(&self) -> usize {
                 $name::memory_usage(self)
