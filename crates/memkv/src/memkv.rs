@@ -247,6 +247,13 @@ impl<V: Clone + Send + Sync + 'static> MemKV<V, HybridStore<V>> {
     pub fn compact(&self) -> Result<()> {
         self.engine.compact()
     }
+
+    /// Finishes the background maintenance that is due (merges, freeing replaced
+    /// layers), so that the map's memory is its own (see
+    /// [`HybridStore::settle`]).
+    pub fn settle(&self) -> Result<()> {
+        self.engine.settle()
+    }
 }
 
 /// Persistence, for `u64` values.
