@@ -113,10 +113,15 @@ impl<V: Clone> Delta<V> {
         OrderedMapMut::remove(&mut self.map, key);
     }
 
-    /// Appends the lengths of this delta's keys, live or deleted, that are
-    /// prefixes of `key` (see [`crate::HybridStore::longest_prefix`]).
-    pub(crate) fn prefix_lengths(&self, key: &[u8], out: &mut Vec<usize>) {
-        out.extend(self.map.common_prefixes(key).iter().map(|(k, _)| k.len()));
+    /// Appends each of this delta's keys that is a prefix of `key` as its length
+    /// and what the delta holds for it: a value, or `None` for a tombstone (see
+    /// [`crate::HybridStore::common_prefixes`]).
+    pub(crate) fn prefixes(&self, key: &[u8], out: &mut Vec<(usize, Option<V>)>)
+    where
+        V: Clone,
+    {
+        let found = self.map.common_prefixes(key);
+        out.extend(found.into_iter().map(|(k, v)| (k.len(), v.clone())));
     }
 
     /// Up to `limit` entries within `bounds`, from the low end, or from the high end

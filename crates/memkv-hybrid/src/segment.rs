@@ -274,26 +274,42 @@ impl<V: Clone + 'static> Segment<V> {
             .expect("segment invariant: every FST output names a stored value")
     }
 
-    /// Appends the lengths of this segment's keys, live or deleted, that are
-    /// prefixes of `key` (see [`crate::HybridStore::longest_prefix`]): one walk
-    /// down the FSTs of each run a prefix of `key` falls in (the prefixes grow
-    /// with their length, so their runs are in order and usually one or two).
-    pub(crate) fn prefix_lengths(&self, key: &[u8], out: &mut Vec<usize>) {
-        let mut last = None;
-        for len in 0..=key.len() {
-            let r = self.starts.partition_point(|s| s.as_slice() <= &key[..len]);
-            if last == Some(r) {
-                continue;
-            }
-            last = Some(r);
-            let Some(run) = self.runs.get(r) else {
-                continue;
-            };
-            for part in [Part::Live, Part::Tombstones] {
-                if let Some(layer) = run.part(part) {
-                    out.extend(layer.common_prefixes(key).map(|(k, _)| k.len()));
+    /// Appends each of this segment's keys that is a prefix of `key` as its
+    /// length and what the segment holds for it: a value, or `None` for a
+    /// tombstone (see [`crate::HybridStore::common_prefixes`]). One walk down the
+    /// FSTs of each run a prefix of `key` falls in: the prefixes grow with their
+    /// length, so their runs are in order and usually one or two.
+    pub(crate) fn prefixes(&self, key: &[u8], out: &mut Vec<(usize, Option<V>)>) {
+        // The run of `key[..len]` never decreases as `len` grows, so the runs
+        // to walk are found from the longest prefix down, each with a binary
+        // search for the shortest prefix in it: a few searches per run walked,
+        // not one per byte of `key`.
+        let run_of = |len: usize| self.starts.partition_point(|s| s.as_slice() <= &key[..len]);
+        let mut longest = key.len();
+        loop {
+            let r = run_of(longest);
+            if let Some(run) = self.runs.get(r) {
+                if let Some(layer) = run.part(Part::Live) {
+                    let live = layer.common_prefixes(key);
+                    out.extend(live.map(|(k, output)| (k.len(), Some(self.value(output)))));
+                }
+                if let Some(layer) = run.part(Part::Tombstones) {
+                    out.extend(layer.common_prefixes(key).map(|(k, _)| (k.len(), None)));
                 }
             }
+            let (mut lo, mut hi) = (0, longest);
+            while lo < hi {
+                let mid = lo + (hi - lo) / 2;
+                if run_of(mid) == r {
+                    hi = mid;
+                } else {
+                    lo = mid + 1;
+                }
+            }
+            let Some(shorter) = lo.checked_sub(1) else {
+                return;
+            };
+            longest = shorter;
         }
     }
 

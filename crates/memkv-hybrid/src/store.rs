@@ -196,27 +196,23 @@ impl<V: Clone + Send + Sync + 'static> HybridStore<V> {
     }
 
     /// The entry whose key is the longest prefix of `key` (`key` itself
-    /// included), if any.
-    ///
-    /// Each layer lists its keys that are prefixes of `key`, tombstones
-    /// included, without copying anything (seeks in a delta, one FST walk per
-    /// segment run a prefix falls in); the longest
-    /// of those that [`get`](HybridStore::get) finds live is the answer. Each
-    /// step sees the store as it is then. (The generic
-    /// [`OrderedMap::longest_prefix`] would copy part of the delta on every seek,
-    /// as a scan's snapshot does.)
+    /// included), if any: the last of
+    /// [`common_prefixes`](HybridStore::common_prefixes).
     pub fn longest_prefix(&self, key: impl AsRef<[u8]>) -> Option<(Vec<u8>, V)> {
         let key = key.as_ref();
-        self.prefix_lengths(key)
-            .into_iter()
-            .rev()
-            .find_map(|n| Some((key[..n].to_vec(), self.get(&key[..n])?)))
+        let (n, value) = self.prefix_entries(key).pop()?;
+        Some((key[..n].to_vec(), value))
     }
 
     /// Every entry whose key is a prefix of `key` (`key` itself included),
-    /// shortest first, with the keys borrowed from `key`: the candidates of
-    /// [`longest_prefix`](HybridStore::longest_prefix), each looked up. Each
-    /// lookup sees the store as it is then.
+    /// shortest first, with the keys borrowed from `key`, as of one moment.
+    ///
+    /// Each layer lists its keys that are prefixes of `key` with what it holds
+    /// for them, a value or a tombstone (one walk down the delta, one FST walk
+    /// per segment run a prefix falls in), and the newest layer that lists a key
+    /// decides: no lookup afterwards, and no copy of the delta (the generic
+    /// [`OrderedMap::longest_prefix`] would copy part of it on every seek, as a
+    /// scan's snapshot does).
     ///
     /// ```
     /// use memkv_hybrid::HybridStore;
@@ -229,25 +225,29 @@ impl<V: Clone + Send + Sync + 'static> HybridStore<V> {
     /// assert_eq!(found, [(&b"/usr/"[..], 1), (&b"/usr/lib/"[..], 2)]);
     /// ```
     pub fn common_prefixes<'k>(&self, key: &'k [u8]) -> Vec<(&'k [u8], V)> {
-        self.prefix_lengths(key)
-            .into_iter()
-            .filter_map(|n| Some((&key[..n], self.get(&key[..n])?)))
-            .collect()
+        let found = self.prefix_entries(key).into_iter();
+        found.map(|(n, value)| (&key[..n], value)).collect()
     }
 
-    /// The lengths of the keys of every layer, live or deleted, that are
-    /// prefixes of `key`, in increasing order without repeats.
-    fn prefix_lengths(&self, key: &[u8]) -> Vec<usize> {
-        let mut lengths = Vec::new();
+    /// The live entries whose keys are prefixes of `key`, as lengths and
+    /// values, shortest first (see [`common_prefixes`](HybridStore::common_prefixes)).
+    fn prefix_entries(&self, key: &[u8]) -> Vec<(usize, V)> {
+        let mut listed = Vec::new();
+        // The delta and the version under one read lock: one moment's store.
         let version = {
             let st = sync::read(&self.shared.state);
-            st.active.prefix_lengths(key, &mut lengths);
+            st.active.prefixes(key, &mut listed);
             Arc::clone(&st.version)
         };
-        version.prefix_lengths(key, &mut lengths);
-        lengths.sort_unstable();
-        lengths.dedup();
-        lengths
+        version.prefixes(key, &mut listed);
+        // Listed newest layer first; a stable sort keeps that order among the
+        // entries of one key, and `dedup` keeps the first, the newest.
+        listed.sort_by_key(|&(n, _)| n);
+        listed.dedup_by_key(|&mut (n, _)| n);
+        listed
+            .into_iter()
+            .filter_map(|(n, value)| Some((n, value?)))
+            .collect()
     }
 
     /// Stores `value` under `key`, returning the value it replaces.

@@ -164,13 +164,14 @@ impl<V: Clone + 'static> Version<V> {
             .unwrap_or(Found::Absent)
     }
 
-    /// Appends the lengths of every layer's keys, live or deleted, that are
-    /// prefixes of `key`.
-    pub(crate) fn prefix_lengths(&self, key: &[u8], out: &mut Vec<usize>) {
+    /// Appends every layer's keys that are prefixes of `key`, with what each
+    /// layer holds for them (a value, or `None` for a tombstone), newest layer
+    /// first.
+    pub(crate) fn prefixes(&self, key: &[u8], out: &mut Vec<(usize, Option<V>)>) {
         for layer in &self.layers {
             match layer {
-                Layer::Delta(d) => d.prefix_lengths(key, out),
-                Layer::Segment(s) => s.prefix_lengths(key, out),
+                Layer::Delta(d) => d.prefixes(key, out),
+                Layer::Segment(s) => s.prefixes(key, out),
             }
         }
     }
