@@ -411,13 +411,16 @@ impl<V> ArenaArt<V> {
             if is_leaf(child) {
                 let view = bucket::View::new(self.bucket(child));
                 // Records are in order, so the ones that are prefixes of
-                // `rest` come shortest first.
+                // `rest` come shortest first, and none comes after one greater
+                // than `rest` (a prefix of `rest` is at most `rest`).
                 if let Some(rest) = key[d..].strip_prefix(view.prefix()) {
                     let d = d + view.prefix().len();
                     for i in 0..view.len() {
                         let rec = view.rec(i);
                         if rest.starts_with(rec) {
                             found.push((&key[..d + rec.len()], value(view.value(i))));
+                        } else if rec > rest {
+                            break;
                         }
                     }
                 }
