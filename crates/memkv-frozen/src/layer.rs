@@ -13,6 +13,7 @@ use memkv_core::{Error, KeyBounds, OrderedMap, Result};
 use crate::atomic::AtomicFile;
 use crate::build::{write_node_ends, FrozenLayerBuilder};
 use crate::format::{footer, verify_checksum, Header, HEADER_LEN};
+use crate::lookup;
 use crate::mmap;
 use crate::range::FrozenRange;
 use crate::storage::{Section, Storage};
@@ -42,6 +43,8 @@ use crate::values::ValueReader;
 pub struct FrozenLayer {
     /// Maps each key to its ordinal. Its data is the FST section of `storage`.
     fst: Fst<Section>,
+    /// The address of the FST's root node, for [`lookup::ordinal`].
+    root: usize,
     values: ValueReader,
     values_start: usize,
     values_end: usize,
@@ -139,7 +142,7 @@ impl FrozenLayer {
     }
 
     /// A layer over bytes from outside: every check of `docs/FORMAT.md` runs
-    /// before `fst` reads a node.
+    /// before any node is read.
     pub(crate) fn from_storage(storage: Storage) -> Result<FrozenLayer> {
         let bytes = storage.bytes();
         let header = Header::decode(bytes)?;
@@ -189,8 +192,10 @@ impl FrozenLayer {
                 fst.len()
             )));
         }
+        let root = fst.root().addr();
         Ok(FrozenLayer {
             fst,
+            root,
             values: ValueReader {
                 encoding: header.encoding,
                 base: header.base,
@@ -256,14 +261,20 @@ impl FrozenLayer {
     /// ```
     #[inline]
     pub fn get(&self, key: impl AsRef<[u8]>) -> Option<u64> {
-        let ordinal = self.fst.get(key)?.value();
+        let ordinal = self.ordinal(key.as_ref())?;
         Some(self.value_at(ordinal))
     }
 
     /// Whether `key` is present.
     #[inline]
     pub fn contains_key(&self, key: impl AsRef<[u8]>) -> bool {
-        self.fst.contains_key(key)
+        self.ordinal(key.as_ref()).is_some()
+    }
+
+    /// The ordinal of `key`, read straight from the FST bytes (see `lookup`).
+    #[inline]
+    fn ordinal(&self, key: &[u8]) -> Option<u64> {
+        lookup::ordinal(self.fst.as_bytes(), self.root, key)
     }
 
     /// The number of keys.
@@ -292,9 +303,7 @@ impl FrozenLayer {
         CommonPrefixes {
             layer: self,
             key,
-            node: Some(self.fst.root()),
-            depth: 0,
-            output: fst::raw::Output::zero(),
+            walk: lookup::PathFinals::new(self.fst.as_bytes(), self.root, key),
         }
     }
 
@@ -318,7 +327,7 @@ impl FrozenLayer {
     /// # Ok::<(), memkv_core::Error>(())
     /// ```
     pub fn rank(&self, key: impl AsRef<[u8]>) -> Option<u64> {
-        Some(self.fst.get(key)?.value())
+        self.ordinal(key.as_ref())
     }
 
     /// The entry at position `i` in key order.
@@ -541,35 +550,15 @@ impl FrozenLayer {
 pub struct CommonPrefixes<'a, 'k> {
     layer: &'a FrozenLayer,
     key: &'k [u8],
-    /// The FST node reached by `key[..depth]`, or `None` once the walk left the FST.
-    node: Option<fst::raw::Node<'a>>,
-    depth: usize,
-    /// The outputs summed along the transitions taken.
-    output: fst::raw::Output,
+    walk: lookup::PathFinals<'a, 'k>,
 }
 
 impl<'k> Iterator for CommonPrefixes<'_, 'k> {
     type Item = (&'k [u8], u64);
 
     fn next(&mut self) -> Option<(&'k [u8], u64)> {
-        loop {
-            let node = self.node.take()?;
-            let here = self.depth;
-            let ordinal = node
-                .is_final()
-                .then(|| self.output.cat(node.final_output()).value());
-            if let Some(&b) = self.key.get(here) {
-                if let Some(i) = node.find_input(b) {
-                    let t = node.transition(i);
-                    self.output = self.output.cat(t.out);
-                    self.node = Some(self.layer.fst.node(t.addr));
-                    self.depth += 1;
-                }
-            }
-            if let Some(ordinal) = ordinal {
-                return Some((&self.key[..here], self.layer.value_at(ordinal)));
-            }
-        }
+        let (len, ordinal) = self.walk.next()?;
+        Some((&self.key[..len], self.layer.value_at(ordinal)))
     }
 }
 
@@ -578,7 +567,7 @@ impl std::iter::FusedIterator for CommonPrefixes<'_, '_> {}
 impl fmt::Debug for CommonPrefixes<'_, '_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CommonPrefixes")
-            .field("depth", &self.depth)
+            .field("depth", &self.walk.depth())
             .finish_non_exhaustive()
     }
 }

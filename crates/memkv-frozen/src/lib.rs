@@ -8,7 +8,8 @@
 //! would not share at all (on 1M Debian paths with random ids: 17.0 bytes/key of
 //! data for a plain `fst::Map`, 14.3 for a layer). The FST bytes are `fst`'s format,
 //! written by this crate's own writer, whose larger registry of written nodes
-//! shares more suffixes than `fst`'s builder. The ordinals also give rank and select
+//! shares more suffixes than `fst`'s builder; point and prefix lookups walk those
+//! bytes with this crate's own reader, streams and automata with `fst`'s. The ordinals also give rank and select
 //! ([`FrozenLayer::rank`], [`FrozenLayer::nth`]) and reverse iteration.
 //!
 //! - Build from sorted entries with [`FrozenLayer::from_sorted_iter`] or the
@@ -45,6 +46,7 @@ mod fst_format;
 mod fst_write;
 mod info;
 mod layer;
+mod lookup;
 #[allow(unsafe_code)]
 mod mmap;
 mod range;

@@ -1,5 +1,6 @@
 //! The structural check of the FST section, run by `FrozenLayer::open` and
-//! `FrozenLayer::from_bytes` before the `fst` crate reads a single node.
+//! `FrozenLayer::from_bytes` before the `fst` crate or `lookup` reads a single
+//! node.
 //!
 //! The file's CRC-32 catches accidental damage, but a file can carry a valid
 //! checksum around malformed FST bytes (written by a buggy tool, or on purpose).
