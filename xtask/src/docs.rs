@@ -1,6 +1,7 @@
 //! `cargo xtask docs`: writes the "When to Use What" table that opens the `memkv`
-//! crate docs (`crates/memkv/src/when_to_use.md`) and the results table of
-//! `README.md` (between two marker comments) from the benchmark results committed
+//! crate docs (`crates/memkv/src/when_to_use.md`), the results table of
+//! `README.md` (between two marker comments) and the README's bytes/key chart
+//! (`docs/bytes-per-key-debian-paths-1m.svg`) from the benchmark results committed
 //! under `docs/results/`, so their figures are never typed by hand.
 //!
 //! Each `docs/results/NAME.json` is what `cargo xtask bench-memory --json` writes
@@ -141,7 +142,8 @@ pub fn render(reports: &[Report]) -> String {
         "\nFigures: bytes per key (the structure's memory as counted by jemalloc, one \
          structure per process, `u64` values, input keys not counted) and, in brackets, \
          the ratio to `BTreeMap<Vec<u8>, u64>` on the same dataset. `MemKV` is measured \
-         as built by inserts, before or during its background compaction. Datasets:\n\n",
+         as built by inserts, once `settle` has finished its background merges (the \
+         peak while they run is in `docs/BENCHMARKS.md`). Datasets:\n\n",
     );
     for r in reports {
         let _ = writeln!(
@@ -231,6 +233,22 @@ fn readme_path() -> PathBuf {
     project_root().join("README.md")
 }
 
+/// The README's chart of bytes per key on [`README_DATASET`].
+fn chart_path() -> PathBuf {
+    project_root()
+        .join("docs")
+        .join(format!("bytes-per-key-{README_DATASET}.svg"))
+}
+
+/// The chart's SVG, or `None` when the dataset's results are not committed.
+fn chart(reports: &[Report]) -> anyhow::Result<Option<String>> {
+    reports
+        .iter()
+        .find(|r| file_stem(r) == README_DATASET)
+        .map(|r| memkv_measure::chart::bytes_per_key_svg(r).map_err(anyhow::Error::msg))
+        .transpose()
+}
+
 /// The result file a report was read from, by its dataset name.
 fn file_stem(report: &Report) -> &str {
     let name = report.dataset.name.as_str();
@@ -259,13 +277,16 @@ fn group(n: u64) -> String {
 pub fn run(check: bool) -> anyhow::Result<()> {
     let reports = load(&results_dir())?;
     let readme = std::fs::read_to_string(readme_path()).context("reading README.md")?;
-    let outputs = [
+    let mut outputs = vec![
         (output_path(), render(&reports)),
         (
             readme_path(),
             splice_readme(&readme, &readme_table(&reports))?,
         ),
     ];
+    if let Some(svg) = chart(&reports)? {
+        outputs.push((chart_path(), svg));
+    }
     for (path, fresh) in outputs {
         if check {
             let committed = std::fs::read_to_string(&path).unwrap_or_default();
@@ -317,6 +338,17 @@ mod tests {
             readme == fresh,
             "README.md's results table is out of date with docs/results/*.json: \
              run `cargo xtask docs` and commit the result"
+        );
+    }
+
+    #[test]
+    fn the_committed_chart_matches_the_committed_results() {
+        let fresh = chart(&load(&results_dir()).unwrap()).unwrap();
+        let committed = std::fs::read_to_string(chart_path()).ok();
+        assert!(
+            committed == fresh,
+            "docs/bytes-per-key-debian-paths-1m.svg is out of date with \
+             docs/results/debian-paths-1m.json: run `cargo xtask docs` and commit the result"
         );
     }
 
