@@ -1,20 +1,21 @@
-//! Point lookups straight on the FST bytes: the key's ordinal, or `None`.
+//! Point lookups straight on the FST bytes: a key's ordinal, or the ordinals of
+//! the keys along its path (for `common_prefixes`).
 //!
 //! `fst::raw::Fst::get` builds a full `Node` for every node it passes (all of its
 //! sizes and section offsets, its final output, ...) and then searches it. A
 //! lookup needs much less: from a one-transition node (most nodes on a key's
 //! path, since keys spell long chains of single transitions) only its input and
 //! target, from a node with many transitions only the one under the key's next
-//! byte. Reading just that takes about half the instructions per key byte
-//! (`docs/BENCHMARKS.md` has the get figures before and after).
+//! byte. Reading just that takes about half the instructions: 4,180 per lookup
+//! against 7,820 on 1M Debian paths (`docs/DESIGN.md`, "Our FST reader").
 //!
 //! The layout read here is `fst`'s format version 3, drawn in `docs/FORMAT.md`;
 //! the constants are shared with the writer and the structural check
 //! (`fst_format`). Every layer's bytes either come from this crate's writer or
 //! passed that check (`validate`), which proves every offset computed below lies
 //! within the FST; the reads are bounds-checked all the same, so bytes that
-//! somehow escaped it give a wrong answer or a panic, never undefined behaviour.
-//! A property test compares every answer with `fst`'s own.
+//! somehow escaped it could give a wrong answer or a panic, never undefined
+//! behaviour. Property tests compare every answer with `fst`'s own.
 
 use crate::fst_format::{COMMON_INPUTS, EMPTY_ADDRESS, INDEX_THRESHOLD};
 
