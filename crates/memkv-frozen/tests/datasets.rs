@@ -57,6 +57,23 @@ fn words_round_trip_through_a_file() {
         .rev()
         .take(1000)
         .map(|k| k.to_vec())));
+    // The layer's own FST reader answers as `fst` does, on hits and near misses.
+    let fst = layer.as_fst();
+    for k in keys.iter().step_by(7) {
+        let mut longer = k.to_vec();
+        longer.push(0);
+        // A byte changed two thirds in: a miss within the key's own chain.
+        let mut changed = k.to_vec();
+        changed[k.len() * 2 / 3] ^= 1;
+        for q in [&k[..], &k[..k.len() - 1], &longer, &changed] {
+            assert_eq!(
+                layer.rank(q),
+                fst.get(q).map(|o| o.value()),
+                "{}",
+                q.escape_ascii()
+            );
+        }
+    }
     let in_memory = FrozenLayer::from_bytes(std::fs::read(&path).unwrap()).unwrap();
     assert_eq!(in_memory.as_bytes(), layer.as_bytes());
     // Far below the raw 9.4 bytes/key plus 8 for a u64 (measured: about 7).
