@@ -1,6 +1,7 @@
-//! Constants of the `fst` crate's byte format (version 3), shared by the writer
-//! that produces it (`fst_write`) and the structural check that vets it
-//! (`validate`). `docs/FORMAT.md` draws the node layouts.
+//! Constants of the `fst` crate's byte format (version 3) and the decoding of its
+//! packed numbers, shared by the writer that produces it (`fst_write`), the
+//! structural check that vets it (`validate`) and the lookups that read it
+//! (`lookup`). `docs/FORMAT.md` draws the node layouts.
 
 /// The `fst` format version this crate writes and accepts.
 pub(crate) const FST_VERSION: u64 = 3;
@@ -38,6 +39,34 @@ const COMMON_CODE: [u8; 256] = {
 /// The fewest bytes (1 to 8) that hold `n` little-endian.
 pub(crate) fn pack_size(n: u64) -> usize {
     (8 - n.leading_zeros() as usize / 8).max(1)
+}
+
+/// A node's pack-sizes byte, decoded: bytes per transition target delta (high
+/// nibble) and per output (low nibble).
+#[inline(always)]
+pub(crate) fn sizes_of(byte: u8) -> (usize, usize) {
+    (usize::from(byte >> 4), usize::from(byte & 0x0F))
+}
+
+/// The `n`-byte (0 to 8) little-endian number at `data[at..]`, as the format packs
+/// outputs and target deltas.
+#[inline(always)]
+pub(crate) fn unpack(data: &[u8], at: usize, n: usize) -> u64 {
+    if n == 0 {
+        return 0;
+    }
+    match data.get(at..at + 8) {
+        // One load and a mask instead of a byte loop (the bytes past the number
+        // belong to the node above it or to the FST's trailer).
+        Some(word) => {
+            let word = u64::from_le_bytes(word.try_into().expect("8 bytes"));
+            word & (u64::MAX >> (64 - 8 * n))
+        }
+        None => data[at..at + n]
+            .iter()
+            .rev()
+            .fold(0, |acc, &b| (acc << 8) | u64::from(b)),
+    }
 }
 
 #[cfg(test)]

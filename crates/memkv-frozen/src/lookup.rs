@@ -17,7 +17,7 @@
 //! somehow escaped it could give a wrong answer or a panic, never undefined
 //! behaviour. Property tests compare every answer with `fst`'s own.
 
-use crate::fst_format::{COMMON_INPUTS, EMPTY_ADDRESS, INDEX_THRESHOLD};
+use crate::fst_format::{sizes_of, unpack, COMMON_INPUTS, EMPTY_ADDRESS, INDEX_THRESHOLD};
 
 /// The empty final state's address, as an index.
 const EMPTY: usize = EMPTY_ADDRESS as usize;
@@ -30,26 +30,6 @@ const FINAL: u8 = 0x40;
 /// The low six bits: a one-transition node's common-input code, or a
 /// many-transition node's transition count (0: in the byte below).
 const LOW6: u8 = 0x3F;
-
-/// The `n`-byte (0 to 8) little-endian number at `data[at..]`.
-#[inline(always)]
-fn unpack(data: &[u8], at: usize, n: usize) -> u64 {
-    if n == 0 {
-        return 0;
-    }
-    match data.get(at..at + 8) {
-        // One load and a mask instead of a byte loop (the bytes past the number
-        // belong to the node above it or to the FST's trailer).
-        Some(word) => {
-            let word = u64::from_le_bytes(word.try_into().expect("8 bytes"));
-            word & (u64::MAX >> (64 - 8 * n))
-        }
-        None => data[at..at + n]
-            .iter()
-            .rev()
-            .fold(0, |acc, &b| (acc << 8) | u64::from(b)),
-    }
-}
 
 /// A transition's target from its stored delta, counted down from the lowest
 /// byte of the node it leaves (0 is the empty final state).
@@ -92,12 +72,12 @@ impl Many {
             },
             n => (usize::from(n), addr - 1),
         };
-        let sizes = data[sizes_at];
+        let (tsize, osize) = sizes_of(data[sizes_at]);
         let index = if ntrans > INDEX_THRESHOLD { 256 } else { 0 };
         Many {
             ntrans,
-            tsize: usize::from(sizes >> 4),
-            osize: usize::from(sizes & 0x0F),
+            tsize,
+            osize,
             inputs_top: sizes_at - index,
         }
     }
@@ -157,8 +137,7 @@ pub(crate) fn step(data: &[u8], addr: usize, b: u8) -> Option<(usize, u64)> {
                 return None;
             }
             let sizes_at = below - 1;
-            let sizes = data[sizes_at];
-            let (tsize, osize) = (usize::from(sizes >> 4), usize::from(sizes & 0x0F));
+            let (tsize, osize) = sizes_of(data[sizes_at]);
             let low = sizes_at - tsize - osize;
             let out = unpack(data, low, osize);
             Some((target(unpack(data, low + osize, tsize), low), out))

@@ -41,7 +41,7 @@ use std::collections::BinaryHeap;
 
 use memkv_core::{Error, Result};
 
-use crate::fst_format::{FST_HEADER, FST_TRAILER, FST_VERSION, INDEX_THRESHOLD};
+use crate::fst_format::{sizes_of, unpack, FST_HEADER, FST_TRAILER, FST_VERSION, INDEX_THRESHOLD};
 
 /// The size of an FST with no node at all (only the empty key, or nothing).
 const EMPTY_FST: usize = FST_HEADER + FST_TRAILER;
@@ -421,7 +421,7 @@ fn decode(data: &[u8], addr: usize) -> Result<Node> {
         }
         0b10 => {
             let sizes_at = below(addr, input_len(state) + 1)?;
-            let (tsize, osize) = pack_sizes(data[sizes_at]);
+            let (tsize, osize) = sizes_of(data[sizes_at]);
             if !(1..=8).contains(&tsize) || osize > 8 {
                 return Err(bad("impossible pack sizes"));
             }
@@ -448,7 +448,7 @@ fn decode(data: &[u8], addr: usize) -> Result<Node> {
                 n => (n, addr),
             };
             let sizes_at = below(at, 1)?;
-            let (tsize, osize) = pack_sizes(data[sizes_at]);
+            let (tsize, osize) = sizes_of(data[sizes_at]);
             if (ntrans > 0 && !(1..=8).contains(&tsize)) || tsize > 8 || osize > 8 {
                 return Err(bad("impossible pack sizes"));
             }
@@ -468,11 +468,7 @@ fn decode(data: &[u8], addr: usize) -> Result<Node> {
                     outputs: addrs_low,
                 },
                 ntrans,
-                final_out: if final_size > 0 {
-                    unpack(&data[low..low + osize])
-                } else {
-                    0
-                },
+                final_out: unpack(data, low, final_size),
             };
             // Inputs strictly increase, and the index (if any) agrees with them.
             let mut previous = None;
@@ -514,15 +510,10 @@ impl Node {
                 target: Some(self.low - 1),
             },
             Kind::One { tsize, osize } => {
-                let out = if osize == 0 {
-                    0
-                } else {
-                    unpack(&data[self.low..self.low + osize])
-                };
                 let at = self.low + osize;
                 Trans {
-                    out,
-                    target: target(unpack(&data[at..at + tsize]), self.low),
+                    out: unpack(data, self.low, osize),
+                    target: target(unpack(data, at, tsize), self.low),
                 }
             }
             Kind::Any {
@@ -532,15 +523,9 @@ impl Node {
                 outputs,
             } => {
                 let a = addrs - (i + 1) * tsize;
-                let out = if osize == 0 {
-                    0
-                } else {
-                    let o = outputs - (i + 1) * osize;
-                    unpack(&data[o..o + osize])
-                };
                 Trans {
-                    out,
-                    target: target(unpack(&data[a..a + tsize]), self.low),
+                    out: unpack(data, outputs - (i + 1) * osize, osize),
+                    target: target(unpack(data, a, tsize), self.low),
                 }
             }
         }
@@ -558,17 +543,6 @@ fn target(delta: u64, low: usize) -> Option<usize> {
             .and_then(|d| low.checked_sub(d))
             .filter(|&t| t >= FST_HEADER),
     }
-}
-
-fn pack_sizes(b: u8) -> (usize, usize) {
-    (usize::from(b >> 4), usize::from(b & 0x0F))
-}
-
-fn unpack(bytes: &[u8]) -> u64 {
-    bytes
-        .iter()
-        .rev()
-        .fold(0u64, |n, &b| (n << 8) | u64::from(b))
 }
 
 #[cfg(test)]
