@@ -265,7 +265,7 @@ impl<W: Write> FstWriter<W> {
 
     /// How many registered nodes the registry pushed out to stay in its budget.
     #[cfg(test)]
-    fn registry_evictions(&self) -> u64 {
+    fn registry_evictions(&mut self) -> u64 {
         self.registry.evicted()
     }
 }

@@ -18,6 +18,17 @@
 //! is bounded too: when full it starts again empty, and the entries that pointed
 //! into it stop matching (a generation number tells them apart) until LRU
 //! eviction reuses their slots.
+//!
+//! A table of tens of megabytes costs a cache miss per node registered, and most
+//! nodes are registered without a lookup (a new key's chain of new nodes). So
+//! registrations wait in a short queue, their buckets asked for from memory as
+//! they join it, and are placed together, oldest first, before the next lookup:
+//! the misses overlap, and the table is the same as if each had been placed at
+//! once. Measured on 1M Debian paths (a throwaway probe, sorted keys into
+//! `FrozenLayerBuilder::memory()`, alternating runs): 0.42-0.55 M keys/s before,
+//! 0.64-0.84 M after, `fst::MapBuilder` 0.68-0.79 M; on 1M synthetic URLs
+//! 0.26-0.32 M before, 0.47-0.65 M after, `fst` 0.46-0.61 M. The bytes written
+//! are the same.
 
 /// Registry key bytes a slot holds.
 const INLINE: usize = 23;
@@ -101,6 +112,19 @@ pub(super) const DEFAULT_BUDGET: usize = 32 << 20;
 /// Buckets a registry starts with: 16 KiB.
 const MIN_BUCKETS: usize = 128;
 
+/// Registrations queued before they are placed in the table (see
+/// [`Registry::insert`]).
+const BATCH: usize = 8;
+
+/// A registration waiting in the queue: its key is the next `len` bytes of
+/// the queue's key bytes.
+#[derive(Clone, Copy, Debug)]
+struct Queued {
+    hash: u64,
+    addr: u64,
+    len: usize,
+}
+
 #[derive(Debug)]
 pub(super) struct Registry {
     buckets: Vec<Bucket>,
@@ -115,6 +139,9 @@ pub(super) struct Registry {
     generation: u32,
     /// Registered nodes pushed out of a full bucket.
     evicted: u64,
+    /// Registrations not yet placed, oldest first, and their keys back to back.
+    queue: Vec<Queued>,
+    queued_keys: Vec<u8>,
 }
 
 /// The outcome of a lookup.
@@ -138,17 +165,21 @@ impl Registry {
             pool: Vec::new(),
             generation: 0,
             evicted: 0,
+            queue: Vec::with_capacity(BATCH),
+            queued_keys: Vec::new(),
         }
     }
 
     /// Caps the table at `budget` bytes (and the pool at a quarter of it) from
     /// now on; neither shrinks.
     pub(super) fn set_budget(&mut self, budget: usize) {
+        self.flush();
         self.budget = budget;
     }
 
     #[cfg(test)]
-    pub(super) fn evicted(&self) -> u64 {
+    pub(super) fn evicted(&mut self) -> u64 {
+        self.flush();
         self.evicted
     }
 
@@ -167,6 +198,7 @@ impl Registry {
     }
 
     pub(super) fn lookup(&mut self, key: &[u8]) -> Lookup {
+        self.flush();
         let hash = hash(key);
         if self.buckets.is_empty() {
             return Lookup::Vacant(hash);
@@ -207,11 +239,57 @@ impl Registry {
     /// Records that the node with registry key `key` was written at `addr`. The
     /// key is absent: a lookup returned `Vacant(hash)` for it (nothing was
     /// registered since), or it cannot be present (`hash` is `None`).
+    ///
+    /// The registration is queued, its bucket asked for from memory at once, and
+    /// placed with the ones queued after it when [`BATCH`] wait or before the
+    /// next lookup, in the order they came: the table ends up exactly as if each
+    /// had been placed at once, but a writer compiling a new key's chain of
+    /// nodes (each registered, none looked up) no longer waits for one cache
+    /// miss per node in a table of tens of megabytes: the misses of a batch
+    /// overlap.
     pub(super) fn insert(&mut self, hash: Option<u64>, key: &[u8], addr: u64) {
         if addr == 0 {
             return;
         }
         let hash = hash.unwrap_or_else(|| self::hash(key));
+        if !self.buckets.is_empty() {
+            let bucket = &self.buckets[self.bucket(hash)];
+            let start = std::ptr::from_ref(bucket).cast::<u8>();
+            memkv_arena::prefetch(start);
+            memkv_arena::prefetch(start.wrapping_add(BUCKET_BYTES - 1));
+        }
+        self.queued_keys.extend_from_slice(key);
+        self.queue.push(Queued {
+            hash,
+            addr,
+            len: key.len(),
+        });
+        if self.queue.len() >= BATCH {
+            self.flush();
+        }
+    }
+
+    /// Places every queued registration, oldest first.
+    pub(super) fn flush(&mut self) {
+        if self.queue.is_empty() {
+            return;
+        }
+        let queue = std::mem::take(&mut self.queue);
+        let keys = std::mem::take(&mut self.queued_keys);
+        let mut at = 0;
+        for q in &queue {
+            self.place_new(q.hash, &keys[at..at + q.len], q.addr);
+            at += q.len;
+        }
+        // The buffers go back, emptied, to keep their allocations.
+        self.queue = queue;
+        self.queue.clear();
+        self.queued_keys = keys;
+        self.queued_keys.clear();
+    }
+
+    /// Places the registration of `key` (absent, hashed to `hash`) at `addr`.
+    fn place_new(&mut self, hash: u64, key: &[u8], addr: u64) {
         let slot = if key.len() <= INLINE {
             Slot::inline(key, addr)
         } else {
@@ -366,6 +444,33 @@ mod tests {
         longer[0] = 8;
         assert_eq!(register(&mut r, &longer, 12), None);
         assert_eq!(register(&mut r, &longer, 13), Some(12));
+    }
+
+    #[test]
+    fn queued_registrations_are_found_and_placed_in_order() {
+        let mut r = Registry::new(DEFAULT_BUDGET);
+        // Registered without lookups (as a chain of new nodes is): a run that is
+        // not a multiple of the batch, so some wait in the queue at the end.
+        let n = 3 * BATCH + 3;
+        for i in 0..n as u32 {
+            r.insert(None, &i.to_le_bytes(), u64::from(i) + 16);
+        }
+        assert_eq!(r.queue.len(), 3, "the last registrations are still queued");
+        for i in (0..n as u32).rev() {
+            assert!(
+                matches!(r.lookup(&i.to_le_bytes()), Lookup::Found(a) if a == u64::from(i) + 16),
+                "{i}"
+            );
+        }
+        // Wide keys go through the pool from the queue too.
+        let wide = [9u8; INLINE + 5];
+        r.insert(None, &wide, 77);
+        assert!(matches!(r.lookup(&wide), Lookup::Found(77)));
+        // Placed in the order they came: of two equal keys registered in turn
+        // (which a writer never does), the later one is in front of the bucket.
+        r.insert(None, b"same", 5);
+        r.insert(None, b"same", 6);
+        assert!(matches!(r.lookup(b"same"), Lookup::Found(6)));
     }
 
     #[test]
