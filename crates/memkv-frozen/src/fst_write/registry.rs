@@ -253,6 +253,8 @@ impl Registry {
         }
         let hash = hash.unwrap_or_else(|| self::hash(key));
         if !self.buckets.is_empty() {
+            // A bucket is two cache lines: the table is at least 16 KiB, which
+            // allocators hand out page-aligned, so buckets start on 128 bytes.
             let bucket = &self.buckets[self.bucket(hash)];
             let start = std::ptr::from_ref(bucket).cast::<u8>();
             memkv_arena::prefetch(start);
@@ -270,7 +272,7 @@ impl Registry {
     }
 
     /// Places every queued registration, oldest first.
-    pub(super) fn flush(&mut self) {
+    fn flush(&mut self) {
         if self.queue.is_empty() {
             return;
         }
