@@ -193,8 +193,7 @@ impl Cursor {
                         (0..view.len()).for_each(|j| prefetch_value(view.value(j)));
                     }
                     *next += 1;
-                    self.key.truncate(*base);
-                    bucket::push_suffix(&view, i, &mut self.key);
+                    put_suffix(&mut self.key, *base, &view, i);
                     return Some(view.value(i));
                 }
                 Frame::BucketBack { .. } => unreachable!("a backward frame in a forward cursor"),
@@ -250,8 +249,7 @@ impl Cursor {
                         (0..view.len()).for_each(|j| prefetch_value(view.value(j)));
                     }
                     *left -= 1;
-                    self.key.truncate(*base);
-                    bucket::push_suffix(&view, usize::from(*left), &mut self.key);
+                    put_suffix(&mut self.key, *base, &view, usize::from(*left));
                     return Some(view.value(usize::from(*left)));
                 }
                 Frame::Bucket { .. } => unreachable!("a forward frame in a backward cursor"),
@@ -288,6 +286,25 @@ impl Cursor {
     pub(super) fn key(&self) -> &[u8] {
         &self.key
     }
+}
+
+/// Makes `key` spell entry `i` of bucket `view`, whose suffixes start at `base`.
+///
+/// The bucket's prefix is written once, for the first entry the frame yields (the
+/// key then ends at `base`); later entries of the same frame only replace the
+/// record after it, since the key still holds the previous entry of the bucket.
+#[inline]
+fn put_suffix(key: &mut Vec<u8>, base: usize, view: &View<'_>, i: usize) {
+    let prefix = view.prefix();
+    let with_prefix = base + prefix.len();
+    if key.len() < with_prefix {
+        key.truncate(base);
+        key.extend_from_slice(prefix);
+    } else {
+        key.truncate(with_prefix);
+    }
+    debug_assert_eq!(&key[base..], prefix);
+    key.extend_from_slice(view.rec(i));
 }
 
 /// A bounded walk from both ends: two cursors that stop where they meet or leave
