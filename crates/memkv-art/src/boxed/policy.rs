@@ -327,6 +327,12 @@ pub(crate) trait Leaves: 'static {
     /// Starts loading the value into the cache, if it lives outside the slot.
     #[inline(always)]
     fn prefetch_value<S, V>(_slot: &Self::Slot<S, V>) {}
+    /// Starts loading what the slot points at (the leaf's box, or its value's),
+    /// if anything.
+    #[inline(always)]
+    fn prefetch_leaf<S, V>(slot: &Self::Slot<S, V>) {
+        Self::prefetch_value(slot);
+    }
     /// Heap bytes of one leaf beyond its slot.
     fn heap_bytes<S, V>() -> usize;
 }
@@ -354,6 +360,10 @@ impl Leaves for BoxedLeaves {
     }
     fn parts_mut<S, V>(slot: &mut Box<Leaf<S, V>>) -> (&S, &mut V) {
         (&slot.suffix, &mut slot.value)
+    }
+    #[inline(always)]
+    fn prefetch_leaf<S, V>(slot: &Box<Leaf<S, V>>) {
+        memkv_arena::prefetch(&raw const **slot);
     }
     fn heap_bytes<S, V>() -> usize {
         std::mem::size_of::<Leaf<S, V>>()
