@@ -58,8 +58,21 @@ impl Cursor {
         } else if is_leaf(c) {
             let left = bucket::count(t.bucket(c)) as u16;
             self.stack.push(Frame::BucketBack { c, base, left });
+        } else if forward {
+            self.push_node(t, NodeId::from_child(c), -1);
         } else {
-            self.push_node(t, NodeId::from_child(c), if forward { -1 } else { 255 });
+            let n = NodeId::from_child(c);
+            // As a forward cursor does on its first visit (see `next_forward`):
+            // the last children are the next ones this cursor reads.
+            let mut last = Some(u8::MAX);
+            for _ in 0..PREFETCH_CHILDREN {
+                let Some((b, child)) = last.and_then(|l| t.nodes.prev_child(n, l)) else {
+                    break;
+                };
+                t.prefetch_child(child);
+                last = b.checked_sub(1);
+            }
+            self.push_node(t, n, 255);
         }
     }
 
