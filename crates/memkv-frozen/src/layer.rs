@@ -3,7 +3,7 @@
 use std::fmt;
 use std::fs::File;
 use std::io::{Seek, Write};
-use std::ops::{Bound, RangeBounds};
+use std::ops::{Bound, ControlFlow, RangeBounds};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -418,8 +418,7 @@ impl FrozenLayer {
             Bound::Excluded(e) => self.position(e).0,
             Bound::Unbounded => self.len() as u64,
         };
-        let start = KeyBounds::from_range(&range).start;
-        FrozenRange::new(self, start, front, back.max(front))
+        FrozenRange::new(self, front, back.max(front))
     }
 
     /// All entries in key order (either direction).
@@ -596,6 +595,20 @@ impl OrderedMap for FrozenLayer {
 
     fn range<R: RangeBounds<[u8]>>(&self, range: R) -> FrozenRange<'_> {
         self.range_bounds(range)
+    }
+
+    /// Walks with the range's lent keys: no `Vec<u8>` per entry.
+    fn for_each_in<R: RangeBounds<[u8]>>(
+        &self,
+        range: R,
+        mut f: impl FnMut(&[u8], &u64) -> ControlFlow<()>,
+    ) {
+        let mut entries = self.range_bounds(range);
+        while let Some((k, v)) = entries.next_ref() {
+            if f(k, &v).is_break() {
+                return;
+            }
+        }
     }
 
     fn longest_prefix(&self, key: impl AsRef<[u8]>) -> Option<(Vec<u8>, u64)> {

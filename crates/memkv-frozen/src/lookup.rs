@@ -152,6 +152,48 @@ pub(crate) fn step(data: &[u8], addr: usize, b: u8) -> Option<(usize, u64)> {
     }
 }
 
+/// How many transitions leave the node at `addr`, and whether it is final: what a
+/// scan needs to know of a node before it takes one of its transitions.
+#[inline(always)]
+pub(crate) fn shape(data: &[u8], addr: usize) -> (usize, bool) {
+    if addr == EMPTY {
+        return (0, true);
+    }
+    let state = data[addr];
+    // One-transition nodes (top bit set) are never final.
+    if state >> 7 == 1 {
+        return (1, false);
+    }
+    (Many::new(data, addr, state).ntrans, state & FINAL != 0)
+}
+
+/// The input byte and target address of transition `i` (below the node's
+/// transition count) of the node at `addr`; transitions are in input order.
+#[inline(always)]
+pub(crate) fn transition(data: &[u8], addr: usize, i: usize) -> (u8, usize) {
+    let state = data[addr];
+    match state >> 6 {
+        ONE_TRANS_NEXT => {
+            let (input, below) = one_input(data, addr, state);
+            (input, below - 1)
+        }
+        ONE_TRANS => {
+            let (input, below) = one_input(data, addr, state);
+            let sizes_at = below - 1;
+            let (tsize, osize) = sizes_of(data[sizes_at]);
+            let low = sizes_at - tsize - osize;
+            (input, target(unpack(data, low + osize, tsize), low))
+        }
+        _ => {
+            let node = Many::new(data, addr, state);
+            // Inputs increase with the position and are stored top down.
+            let input = data[node.inputs_top - 1 - i];
+            let delta = unpack(data, node.addrs_top() - (i + 1) * node.tsize, node.tsize);
+            (input, target(delta, node.low(state & FINAL != 0)))
+        }
+    }
+}
+
 /// The final output of the node at `addr`, if the node is final.
 #[inline(always)]
 pub(crate) fn final_output(data: &[u8], addr: usize) -> Option<u64> {
@@ -262,6 +304,29 @@ mod tests {
                 .filter_map(|n| Some((n, fst.get(&q[..n])?.value())))
                 .collect();
             assert_eq!(finals, expected, "{:?}", q.escape_ascii().to_string());
+        }
+        // Every node's shape and transitions, as a scan reads them.
+        let data = fst.as_bytes();
+        let mut todo = vec![fst.root().addr()];
+        let mut seen = std::collections::HashSet::new();
+        while let Some(addr) = todo.pop() {
+            if !seen.insert(addr) {
+                continue;
+            }
+            let node = fst.node(addr);
+            assert_eq!(
+                super::shape(data, addr),
+                (node.len(), node.is_final()),
+                "node {addr}"
+            );
+            for (i, t) in node.transitions().enumerate() {
+                assert_eq!(
+                    super::transition(data, addr, i),
+                    (t.inp, t.addr),
+                    "node {addr}, {i}"
+                );
+                todo.push(t.addr);
+            }
         }
     }
 
