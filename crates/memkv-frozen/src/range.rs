@@ -178,6 +178,16 @@ impl PathCursor {
         self.key.push(input);
     }
 
+    /// Takes transition `from.index` of node `from.addr`: records the step and
+    /// returns the target's address, transition count and finality.
+    fn take(&mut self, data: &[u8], from: Step) -> (CompiledAddr, usize, bool) {
+        let (input, to) = lookup::transition(data, from.addr, from.index);
+        self.path.push(from);
+        self.key.push(input);
+        let (ntrans, is_final) = lookup::shape(data, to);
+        (to, ntrans, is_final)
+    }
+
     /// Moves to the next key. Reads the nodes with [`lookup`]'s readers: a step
     /// needs only a node's transition count, finality and one transition, not
     /// the whole node `fst::raw::Node` decodes.
@@ -197,16 +207,15 @@ impl PathCursor {
         // transitions down to the first final node (a key is smaller than every
         // key it is a prefix of).
         loop {
-            let (input, to) = lookup::transition(data, addr, i);
-            self.path.push(Step {
-                addr,
-                index: i,
-                ntrans,
-                is_final,
-            });
-            self.key.push(input);
-            addr = to;
-            (ntrans, is_final) = lookup::shape(data, addr);
+            (addr, ntrans, is_final) = self.take(
+                data,
+                Step {
+                    addr,
+                    index: i,
+                    ntrans,
+                    is_final,
+                },
+            );
             if is_final {
                 self.end = addr;
                 return Some(());
@@ -228,24 +237,22 @@ impl PathCursor {
             if step.index > 0 {
                 // The largest key of the previous sibling's subtree: follow last
                 // transitions down to a leaf (leaves are always final).
-                let (mut addr, mut i) = (step.addr, step.index - 1);
-                let (mut ntrans, mut is_final) = (step.ntrans, step.is_final);
+                let mut from = Step {
+                    index: step.index - 1,
+                    ..step
+                };
                 loop {
-                    let (input, to) = lookup::transition(data, addr, i);
-                    self.path.push(Step {
-                        addr,
-                        index: i,
-                        ntrans,
-                        is_final,
-                    });
-                    self.key.push(input);
-                    addr = to;
-                    (ntrans, is_final) = lookup::shape(data, addr);
+                    let (addr, ntrans, is_final) = self.take(data, from);
                     if ntrans == 0 {
                         self.end = addr;
                         return Some(());
                     }
-                    i = ntrans - 1;
+                    from = Step {
+                        addr,
+                        index: ntrans - 1,
+                        ntrans,
+                        is_final,
+                    };
                 }
             }
             if step.is_final {
