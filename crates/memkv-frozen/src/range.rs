@@ -67,14 +67,10 @@ impl<'a> FrozenRange<'a> {
         if self.front >= self.back {
             return None;
         }
-        let fst = self.layer.fst();
         let ordinal = self.front;
-        let found = match &mut self.forward {
-            Some(cursor) => cursor.step_forward(fst.as_bytes()),
-            None => PathCursor::at(fst, ordinal).map(|c| self.forward = Some(c)),
-        };
-        let Some(cursor) = found.and(self.forward.as_ref()) else {
-            // Only a damaged FST runs out of keys before the ordinals do.
+        let fst = self.layer.fst();
+        let Some(cursor) = advance(&mut self.forward, fst, ordinal, PathCursor::step_forward)
+        else {
             self.front = self.back;
             return None;
         };
@@ -87,19 +83,32 @@ impl<'a> FrozenRange<'a> {
         if self.front >= self.back {
             return None;
         }
-        let fst = self.layer.fst();
         let ordinal = self.back - 1;
-        let found = match &mut self.backward {
-            Some(cursor) => cursor.step_back(fst.as_bytes()),
-            None => PathCursor::at(fst, ordinal).map(|c| self.backward = Some(c)),
-        };
-        let Some(cursor) = found.and(self.backward.as_ref()) else {
+        let fst = self.layer.fst();
+        let Some(cursor) = advance(&mut self.backward, fst, ordinal, PathCursor::step_back) else {
             self.back = self.front;
             return None;
         };
         self.back = ordinal;
         Some((&cursor.key, self.layer.value_at(ordinal)))
     }
+}
+
+/// Moves one end's cursor onto the key of `ordinal`: by a walk from the root the
+/// first time, else by one `step` from the key it holds (the neighbouring
+/// ordinal). `None` only on a damaged FST, which runs out of keys before the
+/// ordinals do.
+fn advance<'c>(
+    cursor: &'c mut Option<PathCursor>,
+    fst: &Fst<Section>,
+    ordinal: u64,
+    step: fn(&mut PathCursor, &[u8]) -> Option<()>,
+) -> Option<&'c PathCursor> {
+    match cursor {
+        Some(c) => step(c, fst.as_bytes())?,
+        None => *cursor = Some(PathCursor::at(fst, ordinal)?),
+    }
+    cursor.as_ref()
 }
 
 impl Iterator for FrozenRange<'_> {
