@@ -5,6 +5,8 @@
 //! exact size, so the slot stays 16 bytes whatever the node type: the "box the
 //! large arrays" idea applied to every array.
 
+use std::mem;
+
 use crate::node_search;
 
 use super::policy::{Leaf, Leaves, Policy, Strings};
@@ -55,6 +57,50 @@ impl<V, P: Policy> Child<V, P> {
             _ => Child::N256(Node256::build(header, entries)),
         }
     }
+
+    /// Starts loading the cache lines past the first that a lookup reads in this
+    /// child's node: all of a Node4 or Node16 (the child slot it takes depends on
+    /// the keys in the first line), and a Node48's index. Without it a lookup
+    /// waits for the key line, then again for the child's line; with it both
+    /// misses overlap. A Node256 needs only the slot under the key byte, which is
+    /// not known before its prefix is.
+    ///
+    /// The catch-all arm matters: with three arms and a default the match
+    /// compiles to compares, while naming all five variants made it a second jump
+    /// table per level next to the lookup's own, and gets no faster at all.
+    /// Measured on 1M Debian paths (gets per chunk of 50,000, best of three,
+    /// against `BTreeMap` in the same process, three alternating pairs of
+    /// binaries): `UltraCompactArt` +3.0%, `CompactArt` +2.4%,
+    /// `AdaptiveRadixTree` +1.4%.
+    #[inline(always)]
+    pub(crate) fn prefetch_search_lines(&self) {
+        match self {
+            Child::N4(n) => prefetch_lines(&**n, mem::size_of::<Node4<V, P>>()),
+            Child::N16(n) => prefetch_lines(&**n, mem::size_of::<Node16<V, P>>()),
+            Child::N48(n) => prefetch_lines(&**n, mem::offset_of!(Node48<V, P>, children)),
+            _ => {}
+        }
+    }
+}
+
+/// Prefetches the cache lines of `*node`'s first `len` bytes after the first line.
+///
+/// The offsets are fixed (every 64 bytes from the start, then the last byte), so
+/// the code has no branch on where the node sits within a line: such a branch
+/// depends on the pointer just loaded, is mispredicted half the time and then
+/// throws away the work started for the next level (aligning to lines that way
+/// made gets 1% slower instead of 4% faster, in-process A/B). A line asked for
+/// twice costs nothing.
+#[inline(always)]
+fn prefetch_lines<T>(node: &T, len: usize) {
+    const LINE: usize = 64;
+    let start = std::ptr::from_ref(node).cast::<u8>();
+    let mut at = LINE;
+    while at < len {
+        memkv_arena::prefetch(start.wrapping_add(at));
+        at += LINE;
+    }
+    memkv_arena::prefetch(start.wrapping_add(len - 1));
 }
 
 /// An inner node taken apart: its header and its children in key order.

@@ -154,6 +154,7 @@ impl<V, P: Policy> RawArt<V, P> {
                     break n.end()?;
                 }
                 child = n.find(key[depth])?;
+                child.prefetch_search_lines();
                 depth += 1;
             }, l => {
                 P::L::prefetch_value(l);
