@@ -7,8 +7,9 @@
 //! down picks the last transition whose output does not exceed the target), keeps
 //! the branch points of its path as a stack, and moves to the next (or previous)
 //! key by popping to the nearest one and descending along first (or last)
-//! transitions, so a step costs the length of the changed suffix, not of the key. The two ends meet
-//! by ordinal, so mixing `next` and `next_back` never yields an entry twice.
+//! transitions, so a step costs the length of the changed suffix, not of the key.
+//! The two ends meet by ordinal, so mixing `next` and `next_back` never yields an
+//! entry twice.
 //!
 //! The forward walk used to be `fst`'s own stream, which spent about 3,700
 //! instructions per entry on 1M Debian paths (callgrind) copying its stack
