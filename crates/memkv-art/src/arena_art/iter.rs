@@ -64,13 +64,8 @@ impl Cursor {
             let n = NodeId::from_child(c);
             // As a forward cursor does on its first visit (see `next_forward`):
             // the last children are the next ones this cursor reads.
-            let mut last = Some(u8::MAX);
-            for _ in 0..PREFETCH_CHILDREN {
-                let Some((b, child)) = last.and_then(|l| t.nodes.prev_child(n, l)) else {
-                    break;
-                };
-                t.prefetch_child(child);
-                last = b.checked_sub(1);
+            for (_, c) in t.nodes.children_rev(n).take(PREFETCH_CHILDREN) {
+                t.prefetch_child(c);
             }
             self.push_node(t, n, 255);
         }

@@ -762,6 +762,16 @@ impl Nodes {
         })
     }
 
+    /// Node `n`'s children, the highest key byte first.
+    pub(super) fn children_rev(&self, n: NodeId) -> impl Iterator<Item = (u8, Child)> + '_ {
+        let mut last = Some(u8::MAX);
+        std::iter::from_fn(move || {
+            let (b, c) = self.prev_child(n, last?)?;
+            last = b.checked_sub(1);
+            Some((b, c))
+        })
+    }
+
     /// Frees node `n`, returning its header (its prefix is the caller's business).
     pub(super) fn free(&mut self, n: NodeId) -> Header {
         match n.kind {
