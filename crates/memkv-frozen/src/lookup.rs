@@ -115,6 +115,24 @@ impl Many {
     fn low(&self, is_final: bool) -> usize {
         self.outputs_top() - self.ntrans * self.osize - if is_final { self.osize } else { 0 }
     }
+
+    /// The target address of transition `i`, given whether the node is final.
+    #[inline(always)]
+    fn target(&self, data: &[u8], i: usize, is_final: bool) -> usize {
+        let delta = unpack(data, self.addrs_top() - (i + 1) * self.tsize, self.tsize);
+        target(delta, self.low(is_final))
+    }
+}
+
+/// A one-transition node's output and target, from the address just below its
+/// input (`below`, as [`one_input`] returns it).
+#[inline(always)]
+fn one_trans_out(data: &[u8], below: usize) -> (u64, usize) {
+    let sizes_at = below - 1;
+    let (tsize, osize) = sizes_of(data[sizes_at]);
+    let low = sizes_at - tsize - osize;
+    let out = unpack(data, low, osize);
+    (out, target(unpack(data, low + osize, tsize), low))
 }
 
 /// The transition out of the node at `addr` under input `b`, if there is one:
@@ -136,18 +154,14 @@ pub(crate) fn step(data: &[u8], addr: usize, b: u8) -> Option<(usize, u64)> {
             if input != b {
                 return None;
             }
-            let sizes_at = below - 1;
-            let (tsize, osize) = sizes_of(data[sizes_at]);
-            let low = sizes_at - tsize - osize;
-            let out = unpack(data, low, osize);
-            Some((target(unpack(data, low + osize, tsize), low), out))
+            let (out, to) = one_trans_out(data, below);
+            Some((to, out))
         }
         _ => {
             let node = Many::new(data, addr, state);
             let i = node.find(data, b)?;
-            let delta = unpack(data, node.addrs_top() - (i + 1) * node.tsize, node.tsize);
             let out = unpack(data, node.outputs_top() - (i + 1) * node.osize, node.osize);
-            Some((target(delta, node.low(state & FINAL != 0)), out))
+            Some((node.target(data, i, state & FINAL != 0), out))
         }
     }
 }
@@ -179,17 +193,13 @@ pub(crate) fn transition(data: &[u8], addr: usize, i: usize) -> (u8, usize) {
         }
         ONE_TRANS => {
             let (input, below) = one_input(data, addr, state);
-            let sizes_at = below - 1;
-            let (tsize, osize) = sizes_of(data[sizes_at]);
-            let low = sizes_at - tsize - osize;
-            (input, target(unpack(data, low + osize, tsize), low))
+            (input, one_trans_out(data, below).1)
         }
         _ => {
             let node = Many::new(data, addr, state);
             // Inputs increase with the position and are stored top down.
             let input = data[node.inputs_top - 1 - i];
-            let delta = unpack(data, node.addrs_top() - (i + 1) * node.tsize, node.tsize);
-            (input, target(delta, node.low(state & FINAL != 0)))
+            (input, node.target(data, i, state & FINAL != 0))
         }
     }
 }
