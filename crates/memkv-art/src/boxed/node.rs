@@ -21,6 +21,7 @@ pub(crate) type LeafSlot<V, P> = <<P as Policy>::L as Leaves>::Slot<Str<P>, V>;
 /// One child of an inner node (or the root).
 pub(crate) enum Child<V, P: Policy> {
     Leaf(LeafSlot<V, P>),
+    N3(Box<Node3<V, P>>),
     N4(Box<Node4<V, P>>),
     N16(Box<Node16<V, P>>),
     N48(Box<Node48<V, P>>),
@@ -33,6 +34,7 @@ macro_rules! with_inner {
     ($child:expr, $n:ident => $body:expr, $l:ident => $leaf:expr) => {
         match $child {
             Child::Leaf($l) => $leaf,
+            Child::N3($n) => $body,
             Child::N4($n) => $body,
             Child::N16($n) => $body,
             Child::N48($n) => $body,
@@ -51,6 +53,7 @@ impl<V, P: Policy> Child<V, P> {
     /// The smallest node type holding `entries`, with header `header`.
     pub(crate) fn inner(header: Header<V, P>, entries: Vec<(u8, Child<V, P>)>) -> Child<V, P> {
         match entries.len() + usize::from(header.end.is_some()) {
+            0..=3 if P::NODE3 => Child::N3(Sorted::build(header, entries)),
             0..=4 => Child::N4(Sorted::build(header, entries)),
             5..=16 => Child::N16(Sorted::build(header, entries)),
             17..=48 => Child::N48(Node48::build(header, entries)),
@@ -212,6 +215,9 @@ pub(crate) struct Sorted<V, P: Policy, const N: usize> {
     children: [Option<Child<V, P>>; N],
 }
 
+/// Up to 3 entries, keys compared one by one: the smallest class of policies
+/// with [`Policy::NODE3`] (the others start at Node4).
+pub(crate) type Node3<V, P> = Sorted<V, P, 3>;
 /// Up to 4 children, keys compared one by one.
 pub(crate) type Node4<V, P> = Sorted<V, P, 4>;
 /// Up to 16 children, keys compared with SSE2 on x86_64.
@@ -249,8 +255,19 @@ impl<V, P: Policy, const N: usize> Sorted<V, P, N> {
 
 impl<V, P: Policy, const N: usize> Inner<V, P> for Sorted<V, P, N> {
     const CAPACITY: usize = N;
-    const MIN: usize = if N == 4 { 0 } else { 4 };
-    const NAME: &'static str = if N == 4 { "Node4" } else { "Node16" };
+    // A Node4 above a Node3 shrinks once it has a single keyed child (and so at
+    // most two entries): one entry of hysteresis, so that an insert and a remove
+    // at the boundary do not rebuild the node each time.
+    const MIN: usize = match N {
+        4 if P::NODE3 => 2,
+        3 | 4 => 0,
+        _ => 4,
+    };
+    const NAME: &'static str = match N {
+        3 => "Node3",
+        4 => "Node4",
+        _ => "Node16",
+    };
 
     fn prefix(&self) -> &Str<P> {
         &self.prefix

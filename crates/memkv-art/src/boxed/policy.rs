@@ -455,21 +455,28 @@ pub(crate) trait Policy: 'static {
     type S: Strings;
     /// Leaf placement.
     type L: Leaves;
+    /// Whether nodes of up to three entries are a Node3 rather than a Node4.
+    ///
+    /// With 8-byte string handles and 16-byte child slots a Node3 is 64 bytes,
+    /// one cache line (jemalloc places 64-byte objects on line boundaries), where
+    /// a Node4 is 80 bytes over two; most branch points of real keys are binary.
+    const NODE3: bool;
 }
 
-/// The policy made of `S` and `L`.
+/// The policy made of `S` and `L`, with a Node3 class when `NODE3`.
 #[derive(Debug)]
-pub(crate) struct Layout<S, L>(PhantomData<(S, L)>);
+pub(crate) struct Layout<S, L, const NODE3: bool>(PhantomData<(S, L)>);
 
-impl<S: Strings, L: Leaves> Policy for Layout<S, L> {
+impl<S: Strings, L: Leaves, const NODE3: bool> Policy for Layout<S, L, NODE3> {
     type S = S;
     type L = L;
+    const NODE3: bool = NODE3;
 }
 
 /// Classic ART: owned strings, boxed leaves.
-pub(crate) type Classic = Layout<OwnedStrings, BoxedLeaves>;
+pub(crate) type Classic = Layout<OwnedStrings, BoxedLeaves, false>;
 /// Classic ART with strings in an arena, leaf suffix handles in the child slots
 /// and values boxed.
-pub(crate) type ArenaKeys = Layout<ArenaStrings, SplitLeaves>;
-/// Arena strings and leaves inline in their slots.
-pub(crate) type ArenaInline = Layout<ArenaStrings, InlineLeaves>;
+pub(crate) type ArenaKeys = Layout<ArenaStrings, SplitLeaves, false>;
+/// Arena strings, leaves inline in their slots, and a Node3 class.
+pub(crate) type ArenaInline = Layout<ArenaStrings, InlineLeaves, true>;

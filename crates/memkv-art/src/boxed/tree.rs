@@ -541,3 +541,44 @@ impl<V, P: Policy> RawArt<V, P> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::policy::{ArenaInline, ArenaKeys};
+    use super::*;
+
+    /// The type name of the root node (`None` for a leaf or an empty tree).
+    fn root_type<V, P: Policy>(t: &RawArt<V, P>) -> Option<&'static str> {
+        with_inner!(t.root.as_ref()?, n => Some(n.name()), _l => None)
+    }
+
+    #[test]
+    fn small_nodes_follow_the_policy_with_one_entry_of_hysteresis() {
+        let mut ultra = RawArt::<u64, ArenaInline>::new();
+        let mut compact = RawArt::<u64, ArenaKeys>::new();
+        let steps: [(&[u8], bool, Option<&str>, Option<&str>); 6] = [
+            (b"a", true, None, None),
+            (b"b", true, Some("Node3"), Some("Node4")),
+            (b"", true, Some("Node3"), Some("Node4")),
+            (b"c", true, Some("Node4"), Some("Node4")),
+            // Three entries left, two of them keyed children: the Node4 stays.
+            (b"c", false, Some("Node4"), Some("Node4")),
+            (b"b", false, Some("Node3"), Some("Node4")),
+        ];
+        for (i, (key, insert, in_ultra, in_compact)) in steps.into_iter().enumerate() {
+            if insert {
+                ultra.insert(key, i as u64);
+                compact.insert(key, i as u64);
+            } else {
+                ultra.remove(key).expect("present");
+                compact.remove(key).expect("present");
+            }
+            ultra.check_invariants().unwrap();
+            compact.check_invariants().unwrap();
+            assert_eq!(root_type(&ultra), in_ultra, "step {i}");
+            assert_eq!(root_type(&compact), in_compact, "step {i}");
+        }
+        assert_eq!(ultra.get(b""), Some(&2));
+        assert_eq!(ultra.get(b"a"), Some(&0));
+    }
+}
