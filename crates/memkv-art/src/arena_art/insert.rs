@@ -186,10 +186,10 @@ impl<V> ArenaArt<V> {
         let view = View::new(self.bucket(c));
         let len = view.encoded_len();
         let new = if view.len() < BUCKET_MAX {
-            bucket::inserted(&view, at, rest, v, &mut spliced);
+            let used = bucket::inserted(&view, at, rest, v, &mut spliced);
             let r = self
                 .buckets
-                .replace(BlobRef::from_u32(leaf_index(c)), len, &spliced);
+                .replace(BlobRef::from_u32(leaf_index(c)), len, &spliced[..used]);
             self.scratch = spliced;
             let new = leaf_child(r.to_u32());
             if new == c {
