@@ -556,7 +556,9 @@ mod tests {
     fn small_nodes_follow_the_policy_with_one_entry_of_hysteresis() {
         let mut ultra = RawArt::<u64, ArenaInline>::new();
         let mut compact = RawArt::<u64, ArenaKeys>::new();
-        let steps: [(&[u8], bool, Option<&str>, Option<&str>); 6] = [
+        // (key, insert or remove, root type in UltraCompactArt, in CompactArt)
+        type Case<'a> = (&'a [u8], bool, Option<&'a str>, Option<&'a str>);
+        let steps: [Case; 6] = [
             (b"a", true, None, None),
             (b"b", true, Some("Node3"), Some("Node4")),
             (b"", true, Some("Node3"), Some("Node4")),
