@@ -171,6 +171,19 @@ impl<'a> View<'a> {
         self.recs + self.end(self.count)
     }
 
+    /// Asks the CPU for the block's cache lines past the first
+    /// [`PREFETCH_LINES`] (which [`prefetch_block`] asks for).
+    #[inline(always)]
+    pub(super) fn prefetch_rest(&self) {
+        let p = self.block.as_ptr();
+        let into_line = (64 - p.align_offset(64)) % 64;
+        let mut line = PREFETCH_LINES * 64;
+        while line < self.encoded_len() + into_line {
+            memkv_arena::prefetch(p.wrapping_add(line - into_line));
+            line += 64;
+        }
+    }
+
     /// Where suffix `t` is or would go: `Ok(i)` if entry `i` has it, else
     /// `Err(i)` for the position it would take.
     pub(super) fn search(&self, t: &[u8]) -> Result<usize, usize> {

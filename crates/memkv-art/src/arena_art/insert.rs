@@ -101,6 +101,10 @@ impl<V> ArenaArt<V> {
                 // first lines together instead of one miss after another.
                 bucket::prefetch_block(self.bucket(child));
                 let view = View::new(self.bucket(child));
+                // An insert reads records across the block and then copies it
+                // whole: ask for the rest of its lines as soon as its head
+                // says how long it is.
+                view.prefetch_rest();
                 return match view.search(rest) {
                     Ok(i) => Ok(view.value(i)),
                     Err(at) => Err(Hole::Bucket {
