@@ -37,9 +37,3 @@ pub mod run;
 pub mod subject;
 pub mod synth;
 pub mod workload;
-
-/// The unit tests measure with jemalloc, as the `memkv-measure` binary does, so
-/// that the figures they check are real.
-#[cfg(test)]
-#[global_allocator]
-static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
