@@ -177,8 +177,9 @@ impl<'a> View<'a> {
     pub(super) fn prefetch_rest(&self) {
         let p = self.block.as_ptr();
         let into_line = (64 - p.align_offset(64)) % 64;
+        let end = self.encoded_len() + into_line;
         let mut line = PREFETCH_LINES * 64;
-        while line < self.encoded_len() + into_line {
+        while line < end {
             memkv_arena::prefetch(p.wrapping_add(line - into_line));
             line += 64;
         }
