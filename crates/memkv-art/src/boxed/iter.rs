@@ -21,8 +21,8 @@ const PREFETCH_CHILDREN: usize = 16;
 
 /// Starts loading the first [`PREFETCH_CHILDREN`] children of `n` in the walk's
 /// direction: each child's node, or what its leaf keeps out of the slot (the
-/// leaf's box, the value's box, suffix bytes in the store). A boxed leaf's suffix
-/// handle is itself in the box, so asking for its bytes waits for that load.
+/// leaf's box, suffix bytes in the store). A boxed leaf's suffix handle is itself
+/// in the box, so asking for its bytes waits for that load.
 fn prefetch_children<V, P: Policy>(n: &impl Inner<V, P>, store: &Store<P>, rev: bool) {
     let mut at = None;
     for _ in 0..PREFETCH_CHILDREN {

@@ -1,13 +1,15 @@
 //! Storage policies: what the boxed variants differ in.
 //!
 //! The tree algorithm in [`super::tree`] is written once, over a [`Policy`] that
-//! decides two things:
+//! decides three things:
 //!
 //! - **where byte strings live** ([`Strings`]): prefixes and leaf suffixes owned
 //!   by their 24-byte handle, inline or in a `Box<[u8]>` ([`OwnedStrings`]), or as
 //!   8-byte [`ArenaStr`] handles into one shared [`ByteArena`] ([`ArenaStrings`]);
 //! - **where leaves live** ([`Leaves`]): each in its own `Box` ([`BoxedLeaves`]),
-//!   or inline in the parent's 16-byte child slot ([`InlineLeaves`]).
+//!   or inline in the parent's 16-byte child slot ([`InlineLeaves`]);
+//! - **the smallest node class** ([`Policy::NODE3`]): the paper's Node4, or a
+//!   one-line Node3.
 
 use std::marker::PhantomData;
 
@@ -324,15 +326,9 @@ pub(crate) trait Leaves: 'static {
     fn value<S, V>(slot: &Self::Slot<S, V>) -> &V;
     /// The suffix, and the value mutably.
     fn parts_mut<S, V>(slot: &mut Self::Slot<S, V>) -> (&S, &mut V);
-    /// Starts loading the value into the cache, if it lives outside the slot.
+    /// Starts loading what the slot points at (the leaf's box), if anything.
     #[inline(always)]
-    fn prefetch_value<S, V>(_slot: &Self::Slot<S, V>) {}
-    /// Starts loading what the slot points at (the leaf's box, or its value's),
-    /// if anything.
-    #[inline(always)]
-    fn prefetch_leaf<S, V>(slot: &Self::Slot<S, V>) {
-        Self::prefetch_value(slot);
-    }
+    fn prefetch_leaf<S, V>(_slot: &Self::Slot<S, V>) {}
     /// Heap bytes of one leaf beyond its slot.
     fn heap_bytes<S, V>() -> usize;
 }
@@ -367,56 +363,6 @@ impl Leaves for BoxedLeaves {
     }
     fn heap_bytes<S, V>() -> usize {
         std::mem::size_of::<Leaf<S, V>>()
-    }
-}
-
-/// The suffix handle in the child slot, the value in a `Box` of its own: a leaf's
-/// suffix bytes and its value are then two independent loads, issued together,
-/// instead of the value's box first and the suffix after it.
-#[derive(Debug)]
-pub(crate) struct SplitLeaves;
-
-/// A leaf of [`SplitLeaves`].
-#[derive(Debug)]
-pub(crate) struct SplitLeaf<S, V> {
-    suffix: S,
-    value: Box<V>,
-}
-
-impl Leaves for SplitLeaves {
-    type Slot<S, V> = SplitLeaf<S, V>;
-
-    fn wrap<S, V>(leaf: Leaf<S, V>) -> SplitLeaf<S, V> {
-        SplitLeaf {
-            suffix: leaf.suffix,
-            value: Box::new(leaf.value),
-        }
-    }
-    fn unwrap<S, V>(slot: SplitLeaf<S, V>) -> Leaf<S, V> {
-        Leaf {
-            suffix: slot.suffix,
-            value: *slot.value,
-        }
-    }
-    #[inline]
-    fn suffix<S, V>(slot: &SplitLeaf<S, V>) -> &S {
-        &slot.suffix
-    }
-    #[inline]
-    fn value<S, V>(slot: &SplitLeaf<S, V>) -> &V {
-        &slot.value
-    }
-    fn parts_mut<S, V>(slot: &mut SplitLeaf<S, V>) -> (&S, &mut V) {
-        (&slot.suffix, &mut slot.value)
-    }
-    /// The box's address is in the slot, so its load need not wait for the
-    /// suffix comparison: both misses are then in flight at once.
-    #[inline(always)]
-    fn prefetch_value<S, V>(slot: &SplitLeaf<S, V>) {
-        memkv_arena::prefetch(&raw const *slot.value);
-    }
-    fn heap_bytes<S, V>() -> usize {
-        std::mem::size_of::<V>()
     }
 }
 
@@ -475,8 +421,8 @@ impl<S: Strings, L: Leaves, const NODE3: bool> Policy for Layout<S, L, NODE3> {
 
 /// Classic ART: owned strings, boxed leaves.
 pub(crate) type Classic = Layout<OwnedStrings, BoxedLeaves, false>;
-/// Classic ART with strings in an arena, leaf suffix handles in the child slots
-/// and values boxed.
-pub(crate) type ArenaKeys = Layout<ArenaStrings, SplitLeaves, false>;
-/// Arena strings, leaves inline in their slots, and a Node3 class.
-pub(crate) type ArenaInline = Layout<ArenaStrings, InlineLeaves, true>;
+/// Classic ART with strings in an arena and each leaf (suffix handle and value)
+/// in its child slot: no allocation per key.
+pub(crate) type ArenaKeys = Layout<ArenaStrings, InlineLeaves, false>;
+/// [`ArenaKeys`] with a Node3 class below Node4.
+pub(crate) type ArenaKeysNode3 = Layout<ArenaStrings, InlineLeaves, true>;

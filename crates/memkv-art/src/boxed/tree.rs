@@ -157,7 +157,6 @@ impl<V, P: Policy> RawArt<V, P> {
                 child.prefetch_search_lines();
                 depth += 1;
             }, l => {
-                P::L::prefetch_value(l);
                 if self.bytes(P::L::suffix(l)) != &key[depth..] {
                     return None;
                 }
@@ -544,7 +543,7 @@ impl<V, P: Policy> RawArt<V, P> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::policy::{ArenaInline, ArenaKeys};
+    use super::super::policy::{ArenaKeys, ArenaKeysNode3};
     use super::*;
 
     /// The type name of the root node (`None` for a leaf or an empty tree).
@@ -554,7 +553,7 @@ mod tests {
 
     #[test]
     fn small_nodes_follow_the_policy_with_one_entry_of_hysteresis() {
-        let mut ultra = RawArt::<u64, ArenaInline>::new();
+        let mut ultra = RawArt::<u64, ArenaKeysNode3>::new();
         let mut compact = RawArt::<u64, ArenaKeys>::new();
         // (key, insert or remove, root type in UltraCompactArt, in CompactArt)
         type Case<'a> = (&'a [u8], bool, Option<&'a str>, Option<&'a str>);

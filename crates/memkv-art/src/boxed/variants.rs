@@ -11,19 +11,19 @@ use memkv_core::{CheckInvariants, KeyBounds, OrderedMap, OrderedMapMut};
 
 use super::iter::RawIter;
 use super::node::{Child, Node3};
-use super::policy::{ArenaInline, ArenaKeys, Classic};
+use super::policy::{ArenaKeys, ArenaKeysNode3, Classic};
 use super::tree::RawArt;
 
 // The node enum (a child slot) of UltraCompactArt stays within 56 bytes for any
 // value of up to 40 bytes, because all node arrays are boxed; for `u64` values the
 // inline leaf (8-byte string handle + value) and the tag share 16 bytes.
-const _: () = assert!(size_of::<Child<u64, ArenaInline>>() <= 56);
-const _: () = assert!(size_of::<Child<[u64; 5], ArenaInline>>() <= 56);
-const _: () = assert!(size_of::<Child<u64, ArenaInline>>() == 16);
+const _: () = assert!(size_of::<Child<u64, ArenaKeysNode3>>() <= 56);
+const _: () = assert!(size_of::<Child<[u64; 5], ArenaKeysNode3>>() <= 56);
+const _: () = assert!(size_of::<Child<u64, ArenaKeysNode3>>() == 16);
 const _: () = assert!(size_of::<Child<u64, ArenaKeys>>() == 16);
 const _: () = assert!(size_of::<Child<u64, Classic>>() == 16);
 // UltraCompactArt's Node3 is one cache line for `u64` values.
-const _: () = assert!(size_of::<Node3<u64, ArenaInline>>() == 64);
+const _: () = assert!(size_of::<Node3<u64, ArenaKeysNode3>>() == 64);
 
 macro_rules! boxed_variant {
     (
@@ -352,31 +352,30 @@ boxed_variant! {
 
 boxed_variant! {
     /// The classic tree with all key bytes (prefixes and leaf suffixes) moved into
-    /// one `ByteArena`: no allocation per string, no allocator rounding per string,
-    /// and 8-byte handles (strings of up to 6 bytes stored inline in the handle)
-    /// instead of 24-byte owned strings. The leaf's suffix handle fits in its
-    /// child slot beside the pointer to its boxed value, so a leaf costs one
-    /// `size_of::<V>()` box, and its suffix bytes and value load side by side.
+    /// one `ByteArena`, and no allocation per key: 8-byte handles (strings of up
+    /// to 6 bytes stored inline in the handle) instead of 24-byte owned strings,
+    /// no allocator rounding per string, and each leaf (its suffix handle and its
+    /// value) held in its parent's child slot instead of a `Box` of its own, so a
+    /// leaf costs its slot and its suffix bytes.
     ///
     /// Removed keys leave dead bytes in the arena (there is no `compact` here;
     /// `ArenaArt` has one).
     ///
-    /// Technique shown: arena keys with packed references.
+    /// Technique shown: arena keys with packed references, leaves in the slots.
     CompactArt, CompactArtIter, ArenaKeys
 }
 
 boxed_variant! {
-    /// Boxed nodes with arena-backed strings, and leaves stored inline in their
-    /// parent's child slot instead of in a `Box` of their own.
+    /// Boxed nodes with arena-backed strings and inline leaves, as in
+    /// [`CompactArt`], plus a node class sized to a cache line.
     ///
     /// Every node array is boxed at its own size, so the node enum (the child
     /// slot) stays small: 16 bytes for `u64` values, asserted at compile time along
-    /// with the 56-byte limit. A leaf then costs its slot and its suffix bytes, with
-    /// no pointer and no allocation. Nodes of up to three entries, most of them on
-    /// real keys, are a 64-byte Node3: one cache line, where a Node4 takes 80
-    /// bytes over two.
+    /// with the 56-byte limit. Nodes of up to three entries, most of them on real
+    /// keys, are a 64-byte Node3: one cache line, where a Node4 takes 80 bytes
+    /// over two.
     ///
-    /// Technique shown: boxed large arrays plus inline leaves and line-sized
-    /// small nodes.
-    UltraCompactArt, UltraCompactArtIter, ArenaInline
+    /// Technique shown: boxed large arrays with a slot-sized node enum, and
+    /// line-sized small nodes.
+    UltraCompactArt, UltraCompactArtIter, ArenaKeysNode3
 }
