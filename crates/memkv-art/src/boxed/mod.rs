@@ -11,7 +11,7 @@
 //! | type | strings (prefixes, key suffixes) | leaves | smallest node |
 //! |---|---|---|---|
 //! | [`AdaptiveRadixTree`] | owned: up to 22 bytes inline, else a `Box<[u8]>` | one `Box` each | Node4 |
-//! | [`CompactArt`] | in one `ByteArena`, 8-byte handles | suffix handle in the child slot, value in a `Box` | Node4 |
+//! | [`CompactArt`] | in one `ByteArena`, 8-byte handles | inline in the 16-byte child slot | Node4 |
 //! | [`UltraCompactArt`] | in one `ByteArena`, 8-byte handles | inline in the 16-byte child slot | Node3 (64 bytes, one cache line) |
 //!
 //! Everything else (search, growth and shrink policy, splits, iteration, the
