@@ -76,6 +76,13 @@ impl KeyFilter {
         probes.all(|(word, mask)| words[word] & mask != 0)
     }
 
+    /// Starts loading the block [`may_contain_hashed`](KeyFilter::may_contain_hashed)
+    /// reads for `hash`.
+    pub(crate) fn prefetch(&self, hash: KeyHash) {
+        let (block, _) = self.probes(hash);
+        memkv_arena::prefetch(self.words.as_ptr().wrapping_add(block));
+    }
+
     /// Heap bytes of the bit array.
     pub(crate) fn memory_usage(&self) -> usize {
         self.words.capacity() * 8

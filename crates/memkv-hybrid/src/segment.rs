@@ -248,6 +248,14 @@ impl<V: Clone + 'static> Segment<V> {
     }
 
     /// What this segment says about `key`, whose hash is `hash`.
+    /// Starts loading the block of the segment's filter that [`find`](Segment::find)
+    /// reads first for `hash`, if the segment has a filter.
+    pub(crate) fn prefetch_filter(&self, hash: KeyHash) {
+        if let Some(f) = &self.filter {
+            f.prefetch(hash);
+        }
+    }
+
     pub(crate) fn find(&self, key: &[u8], hash: KeyHash) -> Found<V> {
         if self
             .filter

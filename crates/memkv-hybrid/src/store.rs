@@ -181,6 +181,7 @@ impl<V: Clone + Send + Sync + 'static> HybridStore<V> {
         let hash = KeyHash::of(key);
         let version = {
             let st = sync::read(&self.shared.state);
+            st.version.prefetch_filters(hash);
             match st.active.find_hashed(key, hash) {
                 Found::Value(v) => return Some(v),
                 Found::Deleted => return None,
@@ -319,6 +320,7 @@ impl<V: Clone + Send + Sync + 'static> HybridStore<V> {
         };
         // The delta that replaces a full one is made here, with no lock held.
         let mut fresh = full.then(|| self.shared.new_delta());
+        seen.prefetch_filters(hash);
         let below = seen.get(key, hash);
         let mut st = sync::write(&self.shared.state);
         let below = if Arc::ptr_eq(&seen, &st.version) {

@@ -62,6 +62,13 @@ impl<V: Clone + 'static> Layer<V> {
         }
     }
 
+    fn prefetch_filter(&self, hash: KeyHash) {
+        match self {
+            Layer::Delta(d) => d.prefetch_filter(hash),
+            Layer::Segment(s) => s.prefetch_filter(hash),
+        }
+    }
+
     fn find(&self, key: &[u8], hash: KeyHash) -> Found<V> {
         match self {
             Layer::Delta(d) => d.find_hashed(key, hash),
@@ -155,6 +162,15 @@ impl<V> Version<V> {
 }
 
 impl<V: Clone + 'static> Version<V> {
+    /// Starts loading the filter block of `hash` in every layer. A lookup checks
+    /// the layers' filters one after another, newest first, each a cache miss;
+    /// asked for together beforehand, those misses overlap.
+    pub(crate) fn prefetch_filters(&self, hash: KeyHash) {
+        for l in &self.layers {
+            l.prefetch_filter(hash);
+        }
+    }
+
     /// What the newest layer that knows `key` (whose hash is `hash`) says about it.
     pub(crate) fn find(&self, key: &[u8], hash: KeyHash) -> Found<V> {
         self.layers
