@@ -44,13 +44,13 @@ impl<V> Delta<V> {
 }
 
 impl<V: Clone> Delta<V> {
-    /// What the delta says about `key`, whose hash is `hash`.
     /// Starts loading the block of the delta's filter that
     /// [`find_hashed`](Delta::find_hashed) reads first for `hash`.
     pub(crate) fn prefetch_filter(&self, hash: KeyHash) {
         self.filter.prefetch(hash);
     }
 
+    /// What the delta says about `key`, whose hash is `hash`.
     pub(crate) fn find_hashed(&self, key: &[u8], hash: KeyHash) -> Found<V> {
         if !self.filter.may_contain_hashed(hash) {
             return Found::Absent;

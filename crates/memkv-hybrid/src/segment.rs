@@ -247,7 +247,6 @@ impl<V: Clone + 'static> Segment<V> {
             .get(self.starts.partition_point(|s| s.as_slice() <= key))
     }
 
-    /// What this segment says about `key`, whose hash is `hash`.
     /// Starts loading the block of the segment's filter that [`find`](Segment::find)
     /// reads first for `hash`, if the segment has a filter.
     pub(crate) fn prefetch_filter(&self, hash: KeyHash) {
@@ -256,6 +255,7 @@ impl<V: Clone + 'static> Segment<V> {
         }
     }
 
+    /// What this segment says about `key`, whose hash is `hash`.
     pub(crate) fn find(&self, key: &[u8], hash: KeyHash) -> Found<V> {
         if self
             .filter
