@@ -18,12 +18,7 @@ fn counting(c: &mut Criterion) {
     for input in inputs() {
         let w = &input.workload;
         let n = w.len();
-        let stream: Vec<&[u8]> = w
-            .get_order
-            .iter()
-            .chain(&w.insert_order[..n / 2])
-            .map(|&i| w.keys.get(i as usize))
-            .collect();
+        let stream: Vec<&[u8]> = w.gets.keys().chain(w.inserts.keys().take(n / 2)).collect();
         let total = stream.len() as u64;
         let mut group = c.benchmark_group(format!("{}/count", input.name));
         group.throughput(Throughput::Elements(total));

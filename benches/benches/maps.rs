@@ -17,8 +17,8 @@ const BATCH: usize = 1_000;
 fn build_mutable<S: Insertable>(input: &Input) -> S {
     let w = &input.workload;
     let mut s = S::empty();
-    for &i in &w.insert_order {
-        s.put(w.keys.get(i as usize), w.values[i as usize]);
+    for (key, value) in w.inserts.iter() {
+        s.put(key, value);
     }
     s
 }
@@ -28,10 +28,7 @@ fn reads<S: Subject>(c: &mut Criterion, name: &str, input: &Input, s: &S) {
     let w = &input.workload;
     let mut group = c.benchmark_group(format!("{}/{name}", input.name));
     group.throughput(Throughput::Elements(BATCH as u64));
-    let probes: Vec<(&[u8], u64)> = w.get_order[..BATCH]
-        .iter()
-        .map(|&i| (w.keys.get(i as usize), w.values[i as usize]))
-        .collect();
+    let probes: Vec<(&[u8], u64)> = w.gets.iter().take(BATCH).collect();
     group.bench_function("get", |b| {
         b.iter(|| {
             for &(k, v) in &probes {

@@ -134,9 +134,8 @@ fn build_frozen(w: &Workload) -> Result<Ordered<memkv_frozen::FrozenLayer>, Stri
 /// whatever point the background thread happens to be.
 fn build_hybrid(w: &Workload) -> Result<Ordered<memkv_hybrid::HybridStore<u64>>, String> {
     let store = memkv_hybrid::HybridStore::new();
-    for &i in &w.insert_order {
-        let i = i as usize;
-        store.insert(w.keys.get(i), w.values[i]);
+    for (key, value) in w.inserts.iter() {
+        store.insert(key, value);
     }
     store
         .compact()

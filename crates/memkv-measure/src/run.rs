@@ -61,9 +61,8 @@ pub fn run_mutable_settled<S: Insertable>(
         w,
         |w| {
             let mut s = S::empty();
-            for &i in &w.insert_order {
-                let i = i as usize;
-                s.put(w.keys.get(i), w.values[i]);
+            for (key, value) in w.inserts.iter() {
+                s.put(key, value);
             }
             Ok(s)
         },
@@ -127,9 +126,8 @@ fn try_measure<S: Subject>(
     phase(Phase::GetHit);
     let start = Instant::now();
     let mut wrong = 0usize;
-    for &i in &w.get_order {
-        let i = i as usize;
-        if s.lookup(w.keys.get(i)) != Some(w.values[i]) {
+    for (key, value) in w.gets.iter() {
+        if s.lookup(key) != Some(value) {
             wrong += 1;
         }
     }
@@ -142,8 +140,8 @@ fn try_measure<S: Subject>(
     let mut probe = Vec::new();
     let start = Instant::now();
     let mut found = 0usize;
-    for &i in &w.get_order {
-        miss_probe(w.keys.get(i as usize), &mut probe);
+    for key in w.gets.keys() {
+        miss_probe(key, &mut probe);
         if s.lookup(&probe).is_some() {
             found += 1;
         }
