@@ -154,16 +154,6 @@ impl Visits {
         visits
     }
 
-    /// The number of visits.
-    pub fn len(&self) -> usize {
-        self.values.len()
-    }
-
-    /// Whether there is no visit.
-    pub fn is_empty(&self) -> bool {
-        self.values.is_empty()
-    }
-
     /// The `(key, value)` pairs in visiting order.
     pub fn iter(&self) -> impl ExactSizeIterator<Item = (&[u8], u64)> + '_ {
         self.keys.iter().zip(self.values.iter().copied())
