@@ -1,7 +1,7 @@
 //! Maps shared between threads.
 
 use std::borrow::Borrow;
-use std::ops::Bound;
+use std::ops::{Bound, ControlFlow};
 use std::sync::{PoisonError, RwLock};
 
 use crate::map::{longest_prefix_by_seeks, prefixes_by_longest};
@@ -45,6 +45,20 @@ pub trait SharedMap: Send + Sync {
     /// The entries within `bounds`, in key order, as of one moment. An engine with
     /// immutable layers walks them lazily; a locked map copies the range out.
     fn scan(&self, bounds: &KeyBounds) -> Self::Scan;
+    /// Calls `f` on the entries within `bounds`, in key order, as of one moment,
+    /// until it returns `Break`. The default walks [`scan`](SharedMap::scan); an
+    /// engine that can lend its keys overrides it to spare a `Vec<u8>` per entry.
+    fn for_each_in(
+        &self,
+        bounds: &KeyBounds,
+        mut f: impl FnMut(&[u8], &Self::Value) -> ControlFlow<()>,
+    ) {
+        for (key, value) in self.scan(bounds) {
+            if f(&key, &value).is_break() {
+                return;
+            }
+        }
+    }
     /// The entries within `bounds`, collected.
     fn collect_range(&self, bounds: &KeyBounds) -> Vec<(Vec<u8>, Self::Value)> {
         self.scan(bounds).collect()

@@ -25,6 +25,7 @@ use memkv_frozen::{FrozenLayer, FrozenLayerBuilder};
 
 use crate::delta::Found;
 use crate::filter::{KeyFilter, KeyHash};
+use crate::merge::Chunk;
 use crate::value::Column;
 
 /// The memory cap of each run builder's registry of FST nodes. Merges run while
@@ -339,47 +340,52 @@ impl<V: Clone + 'static> Segment<V> {
         first..(last + 1).min(self.runs.len()).max(first)
     }
 
-    /// Up to `limit` entries of `part` within `bounds`, from the low end, or from the
-    /// high end (descending) when `from_back`.
-    pub(crate) fn entries(
+    /// Pushes up to `limit` entries of `part` within `bounds` into `out`, from the
+    /// low end, or from the high end (descending) when `from_back`. Keys are copied
+    /// from each run's lent keys straight into the chunk's buffer.
+    pub(crate) fn fetch(
         &self,
         part: Part,
         bounds: &KeyBounds,
         limit: usize,
         from_back: bool,
-    ) -> Vec<(Vec<u8>, Option<V>)> {
-        let decode = |(k, out): (Vec<u8>, u64)| match part {
-            Part::Live => (k, Some(self.value(out))),
-            Part::Tombstones => (k, None),
-        };
-        let mut out = Vec::new();
+        out: &mut Chunk<V>,
+    ) {
         let runs = &self.runs[self.runs_within(bounds)];
-        let take = |run: &Run, out: &mut Vec<_>| {
+        let mut take = |run: &Run| {
             if let Some(layer) = run.part(part) {
-                let range = layer.range_bounds(bounds.clone());
-                let room = limit - out.len();
-                if from_back {
-                    out.extend(range.rev().take(room).map(decode));
-                } else {
-                    out.extend(range.take(room).map(decode));
+                let mut range = layer.range_bounds(bounds.clone());
+                while out.pushed() < limit {
+                    let next = if from_back {
+                        range.next_back_ref()
+                    } else {
+                        range.next_ref()
+                    };
+                    let Some((key, out_value)) = next else {
+                        break;
+                    };
+                    let value = match part {
+                        Part::Live => Some(self.value(out_value)),
+                        Part::Tombstones => None,
+                    };
+                    out.push(key, value);
                 }
             }
-            out.len() < limit
+            out.pushed() < limit
         };
         if from_back {
             for run in runs.iter().rev() {
-                if !take(run, &mut out) {
+                if !take(run) {
                     break;
                 }
             }
         } else {
             for run in runs {
-                if !take(run, &mut out) {
+                if !take(run) {
                     break;
                 }
             }
         }
-        out
     }
 
     /// Live keys plus tombstones: the size the merge policy weighs.

@@ -1,7 +1,7 @@
 //! `HybridStore`: the shared state, reads and writes.
 
 use std::fmt;
-use std::ops::RangeBounds;
+use std::ops::{ControlFlow, RangeBounds};
 
 use memkv_core::{CheckInvariants, KeyBounds, OrderedMap, OrderedMapMut, Result, SharedMap};
 
@@ -87,22 +87,66 @@ impl<V> fmt::Debug for HybridRange<V> {
     }
 }
 
+impl<V: Clone + 'static> HybridRange<V> {
+    /// The next live entry from the front, its key and value lent until the next
+    /// call: no allocation per entry (the `Iterator` methods copy the key into a
+    /// `Vec<u8>` and clone the value).
+    pub fn next_ref(&mut self) -> Option<(&[u8], &V)> {
+        self.lend(false)
+    }
+
+    /// The next live entry from the back, lent until the next call.
+    pub fn next_back_ref(&mut self) -> Option<(&[u8], &V)> {
+        self.lend(true)
+    }
+
+    /// Advances the merge past tombstones to the next live entry; returns the
+    /// source holding it.
+    fn advance_live(&mut self, from_back: bool) -> Option<usize> {
+        loop {
+            let source = self.merge.advance(from_back)?;
+            if self.merge.popped(source).1.is_some() {
+                return Some(source);
+            }
+        }
+    }
+
+    fn lend(&mut self, from_back: bool) -> Option<(&[u8], &V)> {
+        let source = self.advance_live(from_back)?;
+        let (key, value) = self.merge.popped(source);
+        value.map(|v| (key, v))
+    }
+
+    fn take(&mut self, from_back: bool) -> Option<(Vec<u8>, V)> {
+        let source = self.advance_live(from_back)?;
+        let (key, value) = self.merge.take_popped(source);
+        value.map(|v| (key, v))
+    }
+}
+
 impl<V: Clone + 'static> Iterator for HybridRange<V> {
     type Item = (Vec<u8>, V);
 
     fn next(&mut self) -> Option<(Vec<u8>, V)> {
-        self.merge.by_ref().find_map(|(k, v)| Some((k, v?)))
+        self.take(false)
     }
 }
 
 impl<V: Clone + 'static> DoubleEndedIterator for HybridRange<V> {
     fn next_back(&mut self) -> Option<(Vec<u8>, V)> {
-        while let Some((k, v)) = self.merge.next_back() {
-            if let Some(v) = v {
-                return Some((k, v));
-            }
+        self.take(true)
+    }
+}
+
+/// Calls `f` on the live entries of `scan` until it breaks.
+fn for_each_lent<V: Clone + 'static>(
+    mut scan: HybridRange<V>,
+    mut f: impl FnMut(&[u8], &V) -> ControlFlow<()>,
+) {
+    while let Some((key, value)) = scan.next_ref() {
+        if f(key, value).is_break() {
+            return;
         }
-        None
     }
 }
 
@@ -512,6 +556,9 @@ impl<V: Clone + Send + Sync + 'static> SharedMap for HybridStore<V> {
     fn scan(&self, bounds: &KeyBounds) -> HybridRange<V> {
         HybridStore::scan(self, bounds.clone())
     }
+    fn for_each_in(&self, bounds: &KeyBounds, f: impl FnMut(&[u8], &V) -> ControlFlow<()>) {
+        for_each_lent(self.scan(bounds.clone()), f);
+    }
     fn longest_prefix(&self, key: &[u8]) -> Option<(Vec<u8>, V)> {
         HybridStore::longest_prefix(self, key)
     }
@@ -563,6 +610,14 @@ impl<V: Clone + Send + Sync + 'static> OrderedMap for HybridStore<V> {
     }
     fn range<R: RangeBounds<[u8]>>(&self, range: R) -> HybridRange<V> {
         HybridStore::range(self, range)
+    }
+    /// Walks the scan's lent entries: no `Vec<u8>` per entry.
+    fn for_each_in<R: RangeBounds<[u8]>>(
+        &self,
+        range: R,
+        f: impl FnMut(&[u8], &V) -> ControlFlow<()>,
+    ) {
+        for_each_lent(self.range(range), f);
     }
     fn longest_prefix(&self, key: impl AsRef<[u8]>) -> Option<(Vec<u8>, V)> {
         HybridStore::longest_prefix(self, key)

@@ -2,7 +2,7 @@
 
 use std::fmt;
 use std::marker::PhantomData;
-use std::ops::RangeBounds;
+use std::ops::{ControlFlow, RangeBounds};
 use std::path::Path;
 
 use memkv_core::{KeyBounds, OrderedMap, OrderedMapMut, Result, SharedMap};
@@ -139,6 +139,38 @@ impl<V, E: SharedMap<Value = V>> MemKV<V, E> {
     /// nothing up front); a locked engine copies the range out.
     pub fn range<R: RangeBounds<[u8]>>(&self, range: R) -> E::Scan {
         self.engine.scan(&KeyBounds::from_range(&range))
+    }
+
+    /// Calls `f` on the entries within `range`, in key order, as of this call, until
+    /// it returns `Break`. On the hybrid engine it lends each key from the scan's
+    /// buffers instead of handing out a `Vec<u8>` per entry as
+    /// [`range`](MemKV::range) does; it sees the same snapshot, and `f` runs with no
+    /// lock held, so it may use the map.
+    ///
+    /// ```
+    /// use std::ops::ControlFlow;
+    /// use memkv::{KeyBounds, MemKV};
+    ///
+    /// let kv: MemKV<u64> = MemKV::new();
+    /// kv.insert("/usr/bin/ls", 140);
+    /// kv.insert("/usr/bin/cp", 150);
+    /// kv.insert("/usr/lib/x", 9);
+    /// let mut total = 0;
+    /// kv.for_each_in(KeyBounds::prefix(b"/usr/"), |key, size| {
+    ///     if key.starts_with(b"/usr/lib/") {
+    ///         return ControlFlow::Break(());
+    ///     }
+    ///     total += size;
+    ///     ControlFlow::Continue(())
+    /// });
+    /// assert_eq!(total, 290);
+    /// ```
+    pub fn for_each_in<R: RangeBounds<[u8]>>(
+        &self,
+        range: R,
+        f: impl FnMut(&[u8], &V) -> ControlFlow<()>,
+    ) {
+        self.engine.for_each_in(&KeyBounds::from_range(&range), f);
     }
 
     /// The entries whose keys start with `prefix`, in key order, as of this call
@@ -310,6 +342,13 @@ impl<V: Clone, E: SharedMap<Value = V>> OrderedMap for MemKV<V, E> {
     fn range<R: RangeBounds<[u8]>>(&self, range: R) -> Self::Range<'_> {
         MemKV::range(self, range)
     }
+    fn for_each_in<R: RangeBounds<[u8]>>(
+        &self,
+        range: R,
+        f: impl FnMut(&[u8], &V) -> ControlFlow<()>,
+    ) {
+        MemKV::for_each_in(self, range, f);
+    }
     fn longest_prefix(&self, key: impl AsRef<[u8]>) -> Option<(Vec<u8>, V)> {
         MemKV::longest_prefix(self, key)
     }
@@ -365,6 +404,9 @@ where
     type Scan = E::Scan;
     fn scan(&self, bounds: &KeyBounds) -> E::Scan {
         self.engine.scan(bounds)
+    }
+    fn for_each_in(&self, bounds: &KeyBounds, f: impl FnMut(&[u8], &V) -> ControlFlow<()>) {
+        self.engine.for_each_in(bounds, f);
     }
     fn longest_prefix(&self, key: &[u8]) -> Option<(Vec<u8>, V)> {
         self.engine.longest_prefix(key)
