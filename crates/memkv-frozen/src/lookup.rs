@@ -181,6 +181,32 @@ pub(crate) fn shape(data: &[u8], addr: usize) -> (usize, bool) {
     (Many::new(data, addr, state).ntrans, state & FINAL != 0)
 }
 
+/// The input byte and target of the node at `addr` when it has exactly one
+/// transition; `None` for any other node. Unlike [`transition`] it leaves a
+/// one-transition node's output unread: a scan walking a key's chain of such
+/// nodes needs only where each leads.
+#[inline(always)]
+pub(crate) fn one_transition(data: &[u8], addr: usize) -> Option<(u8, usize)> {
+    if addr == EMPTY {
+        return None;
+    }
+    let state = data[addr];
+    match state >> 6 {
+        ONE_TRANS_NEXT => {
+            let (input, below) = one_input(data, addr, state);
+            Some((input, below - 1))
+        }
+        ONE_TRANS => {
+            let (input, below) = one_input(data, addr, state);
+            let sizes_at = below - 1;
+            let (tsize, osize) = sizes_of(data[sizes_at]);
+            let low = sizes_at - tsize - osize;
+            Some((input, target(unpack(data, low + osize, tsize), low)))
+        }
+        _ => None,
+    }
+}
+
 /// The input byte and target address of transition `i` (below the node's
 /// transition count) of the node at `addr`; transitions are in input order.
 #[inline(always)]
