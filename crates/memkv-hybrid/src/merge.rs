@@ -15,6 +15,7 @@
 //! [`Merge::popped`]), so a scan walked through `for_each_in` allocates per chunk,
 //! not per entry.
 
+use std::cmp::Ordering;
 use std::ops::Bound;
 
 use memkv_core::KeyBounds;
@@ -356,27 +357,34 @@ impl<V: Clone + 'static> Merge<V> {
     }
 
     /// The index of the newest source holding the smallest (or, `from_back`, the
-    /// largest) key left, found by comparing every source's head.
-    fn pick(&mut self, from_back: bool) -> Option<usize> {
+    /// largest) key left, found by comparing every source's head, and whether an
+    /// older source holds the same key.
+    fn pick(&mut self, from_back: bool) -> Option<(usize, bool)> {
         for s in &mut self.sources {
             s.fill(from_back);
         }
         let mut best: Option<(usize, &[u8])> = None;
         let mut second: Option<(usize, &[u8])> = None;
+        let mut tied = false;
         for (i, s) in self.sources.iter().enumerate() {
             let Some(key) = s.head(from_back) else {
                 continue;
             };
-            match best {
-                Some((_, b)) if !ahead(key, b, from_back) => {
-                    if second.is_none_or(|(_, c)| ahead(key, c, from_back)) {
-                        second = Some((i, key));
-                    }
-                }
-                _ => {
-                    second = best;
-                    best = Some((i, key));
-                }
+            let Some((_, b)) = best else {
+                best = Some((i, key));
+                continue;
+            };
+            // How `key` stands against the best so far, in the walk's direction.
+            let order = if from_back { b.cmp(key) } else { key.cmp(b) };
+            if order == Ordering::Less {
+                second = best;
+                best = Some((i, key));
+                tied = false;
+                continue;
+            }
+            tied |= order == Ordering::Equal;
+            if second.is_none_or(|(_, c)| ahead(key, c, from_back)) {
+                second = Some((i, key));
             }
         }
         let winner = best?.0;
@@ -385,7 +393,7 @@ impl<V: Clone + 'static> Merge<V> {
             runner_up: second.map(|(i, _)| i),
             from_back,
         });
-        Some(winner)
+        Some((winner, tied))
     }
 
     /// Takes the next entry (the smallest key left, or the largest when
@@ -396,19 +404,20 @@ impl<V: Clone + 'static> Merge<V> {
             self.sources[winner].pop(from_back)?;
             return Some(winner);
         }
-        let winner = self.pick(from_back)?;
+        let (winner, tied) = self.pick(from_back)?;
         self.sources[winner].pop(from_back)?;
-        // Older copies of the same key are shadowed: drop them. Newer sources cannot
-        // hold it, or one of them would have won. A source that moves may overtake
-        // the runner-up, so the streak ends.
-        let (newer, older) = self.sources.split_at_mut(winner + 1);
-        let key = newer[winner].popped().0;
-        for s in older {
-            s.fill(from_back);
-            if s.head(from_back) == Some(key) {
-                s.pop(from_back);
-                self.streak = None;
+        if tied {
+            // Older copies of the same key are shadowed: drop them. Newer sources
+            // cannot hold it, or one of them would have won. Those that move may
+            // overtake the runner-up, so the streak ends.
+            let (newer, older) = self.sources.split_at_mut(winner + 1);
+            let key = newer[winner].popped().0;
+            for s in older {
+                if s.head(from_back) == Some(key) {
+                    s.pop(from_back);
+                }
             }
+            self.streak = None;
         }
         Some(winner)
     }
