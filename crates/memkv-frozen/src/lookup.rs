@@ -128,11 +128,24 @@ impl Many {
 /// input (`below`, as [`one_input`] returns it).
 #[inline(always)]
 fn one_trans_out(data: &[u8], below: usize) -> (u64, usize) {
-    let sizes_at = below - 1;
-    let (tsize, osize) = sizes_of(data[sizes_at]);
-    let low = sizes_at - tsize - osize;
+    let (low, tsize, osize) = one_trans_layout(data, below);
     let out = unpack(data, low, osize);
     (out, target(unpack(data, low + osize, tsize), low))
+}
+
+/// A one-transition node's target alone (its output left unread).
+#[inline(always)]
+fn one_trans_target(data: &[u8], below: usize) -> usize {
+    let (low, tsize, osize) = one_trans_layout(data, below);
+    target(unpack(data, low + osize, tsize), low)
+}
+
+/// A one-transition node's lowest byte and its target and output sizes.
+#[inline(always)]
+fn one_trans_layout(data: &[u8], below: usize) -> (usize, usize, usize) {
+    let sizes_at = below - 1;
+    let (tsize, osize) = sizes_of(data[sizes_at]);
+    (sizes_at - tsize - osize, tsize, osize)
 }
 
 /// The transition out of the node at `addr` under input `b`, if there is one:
@@ -198,10 +211,7 @@ pub(crate) fn one_transition(data: &[u8], addr: usize) -> Option<(u8, usize)> {
         }
         ONE_TRANS => {
             let (input, below) = one_input(data, addr, state);
-            let sizes_at = below - 1;
-            let (tsize, osize) = sizes_of(data[sizes_at]);
-            let low = sizes_at - tsize - osize;
-            Some((input, target(unpack(data, low + osize, tsize), low)))
+            Some((input, one_trans_target(data, below)))
         }
         _ => None,
     }
@@ -211,23 +221,14 @@ pub(crate) fn one_transition(data: &[u8], addr: usize) -> Option<(u8, usize)> {
 /// transition count) of the node at `addr`; transitions are in input order.
 #[inline(always)]
 pub(crate) fn transition(data: &[u8], addr: usize, i: usize) -> (u8, usize) {
-    let state = data[addr];
-    match state >> 6 {
-        ONE_TRANS_NEXT => {
-            let (input, below) = one_input(data, addr, state);
-            (input, below - 1)
-        }
-        ONE_TRANS => {
-            let (input, below) = one_input(data, addr, state);
-            (input, one_trans_out(data, below).1)
-        }
-        _ => {
-            let node = Many::new(data, addr, state);
-            // Inputs increase with the position and are stored top down.
-            let input = data[node.inputs_top - 1 - i];
-            (input, node.target(data, i, state & FINAL != 0))
-        }
+    if let Some(only) = one_transition(data, addr) {
+        return only;
     }
+    let state = data[addr];
+    let node = Many::new(data, addr, state);
+    // Inputs increase with the position and are stored top down.
+    let input = data[node.inputs_top - 1 - i];
+    (input, node.target(data, i, state & FINAL != 0))
 }
 
 /// The final output of the node at `addr`, if the node is final.
