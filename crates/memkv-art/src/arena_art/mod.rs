@@ -546,9 +546,9 @@ impl<V> OrderedMap for ArenaArt<V> {
     fn for_each_in<R: RangeBounds<[u8]>>(
         &self,
         range: R,
-        mut f: impl FnMut(&[u8], &V) -> ControlFlow<()>,
+        f: impl FnMut(&[u8], &V) -> ControlFlow<()>,
     ) {
-        self.range(range).for_each_lent(|k, v| f(k, v));
+        self.range(range).for_each_lent(f);
     }
     fn longest_prefix(&self, key: impl AsRef<[u8]>) -> Option<(Vec<u8>, &V)> {
         ArenaArt::longest_prefix(self, key)
