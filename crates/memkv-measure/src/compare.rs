@@ -13,7 +13,7 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
@@ -52,7 +52,9 @@ pub struct Args {
     /// How many measuring processes run at once (default: 2, or 1 on a one-core
     /// machine). Memory figures do not depend on it. Each child runs on its own core,
     /// but concurrent children share the last-level cache and memory bandwidth, so
-    /// `--jobs 1` gives the steadiest speeds at twice the wall time.
+    /// `--jobs 1` gives the steadiest speeds at twice the wall time. A structure
+    /// that works on a background thread (`MemKV`, `HybridStore`) takes two of
+    /// these cores, so with `--jobs 2` it runs alone.
     #[arg(long, default_value_t = default_jobs(), value_parser = clap::value_parser!(u32).range(1..=64))]
     pub jobs: u32,
     /// Measure each implementation this many times, each in a fresh process, and
@@ -398,16 +400,21 @@ fn measure_all(
         }
         result
     };
+    let cores = Cores::new(jobs);
     std::thread::scope(|scope| {
         for _ in 0..(jobs as usize).clamp(1, order.len().max(1)) {
-            scope.spawn(|| {
-                while let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
-                    let result = measure_one(impls[i]);
-                    slots[i]
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .push(result);
-                }
+            scope.spawn(|| loop {
+                let ticket = next.fetch_add(1, Ordering::Relaxed);
+                let Some(&i) = order.get(ticket) else {
+                    break;
+                };
+                let threads = registry::find(impls[i]).map_or(1, |imp| imp.threads);
+                let _held = cores.take(ticket, threads);
+                let result = measure_one(impls[i]);
+                slots[i]
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push(result);
             });
         }
     });
@@ -423,6 +430,69 @@ fn measure_all(
             }
         })
         .collect()
+}
+
+/// The cores the children may use (`--jobs` of them), handed out in start order.
+///
+/// A child takes as many as its implementation keeps busy
+/// ([`registry::Implementation::threads`], at most all of them) and waits until
+/// they are free. Children start strictly in ticket order, so one that needs
+/// every core is not overtaken again and again by children that need one.
+struct Cores {
+    total: u32,
+    state: Mutex<CoreState>,
+    changed: Condvar,
+}
+
+struct CoreState {
+    free: u32,
+    /// The ticket (position in the start order) of the next child to start.
+    next: usize,
+}
+
+/// Cores taken by one child, given back when dropped.
+struct HeldCores<'a> {
+    cores: &'a Cores,
+    count: u32,
+}
+
+impl Cores {
+    fn new(total: u32) -> Cores {
+        let total = total.max(1);
+        Cores {
+            total,
+            state: Mutex::new(CoreState {
+                free: total,
+                next: 0,
+            }),
+            changed: Condvar::new(),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, CoreState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Waits until every child before `ticket` has started and `wanted` cores
+    /// (at least one, at most all) are free, then takes them.
+    fn take(&self, ticket: usize, wanted: u32) -> HeldCores<'_> {
+        let count = wanted.clamp(1, self.total);
+        let mut state = self.lock();
+        while state.next != ticket || state.free < count {
+            state = self.changed.wait(state).unwrap_or_else(|e| e.into_inner());
+        }
+        state.free -= count;
+        state.next += 1;
+        self.changed.notify_all();
+        HeldCores { cores: self, count }
+    }
+}
+
+impl Drop for HeldCores<'_> {
+    fn drop(&mut self) {
+        self.cores.lock().free += self.count;
+        self.cores.changed.notify_all();
+    }
 }
 
 #[cfg(test)]
@@ -479,6 +549,48 @@ mod tests {
         assert_eq!(
             args(&[]).selected_impls().unwrap(),
             registry::names().collect::<Vec<_>>()
+        );
+    }
+
+    /// Children that need both cores run alone, the others two at a time, and
+    /// all start in ticket order.
+    #[test]
+    fn a_child_that_needs_every_core_runs_alone() {
+        let needs = [2, 1, 1, 2, 1, 3, 1, 1];
+        let cores = Cores::new(2);
+        let next = AtomicUsize::new(0);
+        // (cores in use, most ever in use, whether a wide child ever had company)
+        let busy = Mutex::new((0u32, 0u32, false));
+        let started = Mutex::new(Vec::new());
+        std::thread::scope(|scope| {
+            for _ in 0..2 {
+                scope.spawn(|| loop {
+                    let ticket = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(&need) = needs.get(ticket) else {
+                        break;
+                    };
+                    // What the child keeps busy: all the cores there are, at most.
+                    let uses = need.min(2);
+                    let _held = cores.take(ticket, need);
+                    started.lock().unwrap().push(ticket);
+                    {
+                        let mut b = busy.lock().unwrap();
+                        b.0 += uses;
+                        b.1 = b.1.max(b.0);
+                        b.2 |= uses == 2 && b.0 > 2;
+                    }
+                    std::thread::sleep(Duration::from_millis(5));
+                    busy.lock().unwrap().0 -= uses;
+                });
+            }
+        });
+        let (in_use, most, shared) = *busy.lock().unwrap();
+        assert_eq!(in_use, 0);
+        assert_eq!(most, 2, "never more cores busy than --jobs");
+        assert!(!shared, "a two-core child never ran beside another");
+        assert_eq!(
+            *started.lock().unwrap(),
+            (0..needs.len()).collect::<Vec<_>>()
         );
     }
 
