@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use crate::memory;
 use crate::report::ImplResult;
-use crate::subject::{Insertable, Subject};
+use crate::subject::{count_prefix, Insertable, Subject};
 use crate::workload::{miss_probe, Workload};
 
 /// The steps of a measurement, announced as they start (the parent process shows
@@ -180,19 +180,18 @@ fn try_measure<S: Subject>(
     let start = Instant::now();
     let mut prefix_supported = true;
     for q in &w.prefixes {
-        match s.prefix_count(w.prefix(q)) {
-            None => {
-                prefix_supported = false;
-                break;
-            }
-            Some(got) if got != q.expected as usize => {
-                return Err(format!(
-                    "prefix scan of {:?} yielded {got} entries, expected {}",
-                    String::from_utf8_lossy(w.prefix(q)),
-                    q.expected
-                ));
-            }
-            Some(_) => {}
+        let Some(got) = count_prefix(&s, w.prefix(q)) else {
+            prefix_supported = false;
+            break;
+        };
+        if got.yielded != q.expected as usize || got.outside > 0 {
+            return Err(format!(
+                "prefix scan of {:?} yielded {} entries ({} outside the prefix), expected {}",
+                String::from_utf8_lossy(w.prefix(q)),
+                got.yielded,
+                got.outside,
+                q.expected
+            ));
         }
     }
     let prefix_time = start.elapsed();

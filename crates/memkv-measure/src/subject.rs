@@ -18,9 +18,10 @@ pub trait Subject {
     /// Calls `f` on every entry in key order; `None` when the structure has no
     /// ordered iteration.
     fn scan(&self, f: impl FnMut(&[u8], u64)) -> Option<()>;
-    /// The number of entries whose keys start with `prefix`, counted by walking the
-    /// structure's own prefix scan; `None` when it has none.
-    fn prefix_count(&self, prefix: &[u8]) -> Option<usize>;
+    /// Calls `f` on every entry whose key starts with `prefix`, in key order, by
+    /// the structure's own prefix scan (or a range bounded by the prefix and its
+    /// successor); `None` when it has none.
+    fn prefix_scan(&self, prefix: &[u8], f: impl FnMut(&[u8], u64)) -> Option<()>;
     /// The number of entries with keys in `start..end`, counted by walking the
     /// structure's own range iterator; `None` when it has none.
     fn range_count(&self, start: &[u8], end: &[u8]) -> Option<usize>;
@@ -36,6 +37,30 @@ pub trait Subject {
 /// `(start, end)` as half-open byte-key bounds.
 fn half_open<'a>(start: &'a [u8], end: &'a [u8]) -> (Bound<&'a [u8]>, Bound<&'a [u8]>) {
     (Bound::Included(start), Bound::Excluded(end))
+}
+
+/// What one prefix scan yielded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PrefixCount {
+    /// Entries yielded.
+    pub yielded: usize,
+    /// Entries whose keys do not start with the prefix (0 for a correct map).
+    pub outside: usize,
+}
+
+/// Walks `s`'s prefix scan of `prefix`, reading every key it yields (so each
+/// structure pays for delivering its keys, as a caller that uses them does);
+/// `None` when `s` has no prefix scan.
+pub fn count_prefix<S: Subject>(s: &S, prefix: &[u8]) -> Option<PrefixCount> {
+    let mut count = PrefixCount {
+        yielded: 0,
+        outside: 0,
+    };
+    s.prefix_scan(prefix, |k, _| {
+        count.yielded += 1;
+        count.outside += usize::from(!k.starts_with(prefix));
+    })?;
+    Some(count)
 }
 
 /// A structure filled one insert at a time.
@@ -58,12 +83,14 @@ impl Subject for BTreeMap<Vec<u8>, u64> {
         self.iter().for_each(|(k, v)| f(k, *v));
         Some(())
     }
-    fn prefix_count(&self, prefix: &[u8]) -> Option<usize> {
-        Some(
-            self.range::<[u8], _>((Bound::Included(prefix), Bound::Unbounded))
-                .take_while(|(k, _)| k.starts_with(prefix))
-                .count(),
-        )
+    /// A range between the prefix and its successor, as a user who knows the map
+    /// writes it: the walk itself reads no key bytes (the caller reads them).
+    fn prefix_scan(&self, prefix: &[u8], mut f: impl FnMut(&[u8], u64)) -> Option<()> {
+        let end = memkv_core::prefix_successor(prefix);
+        let end = end.as_deref().map_or(Bound::Unbounded, Bound::Excluded);
+        self.range::<[u8], _>((Bound::Included(prefix), end))
+            .for_each(|(k, v)| f(k, *v));
+        Some(())
     }
     fn range_count(&self, start: &[u8], end: &[u8]) -> Option<usize> {
         if start >= end {
@@ -96,7 +123,7 @@ impl Subject for HashMap<Vec<u8>, u64> {
     fn scan(&self, _: impl FnMut(&[u8], u64)) -> Option<()> {
         None
     }
-    fn prefix_count(&self, _: &[u8]) -> Option<usize> {
+    fn prefix_scan(&self, _: &[u8], _: impl FnMut(&[u8], u64)) -> Option<()> {
         None
     }
     fn range_count(&self, _: &[u8], _: &[u8]) -> Option<usize> {
@@ -131,17 +158,16 @@ impl Subject for fst::Map<Vec<u8>> {
         }
         Some(())
     }
-    fn prefix_count(&self, prefix: &[u8]) -> Option<usize> {
+    fn prefix_scan(&self, prefix: &[u8], mut f: impl FnMut(&[u8], u64)) -> Option<()> {
         let mut stream = self.range().ge(prefix);
         if let Some(end) = memkv_core::prefix_successor(prefix) {
             stream = stream.lt(end);
         }
         let mut stream = stream.into_stream();
-        let mut n = 0;
-        while stream.next().is_some() {
-            n += 1;
+        while let Some((k, v)) = stream.next() {
+            f(k, v);
         }
-        Some(n)
+        Some(())
     }
     fn range_count(&self, start: &[u8], end: &[u8]) -> Option<usize> {
         let mut stream = self.range().ge(start).lt(end).into_stream();
@@ -191,8 +217,12 @@ where
         });
         Some(())
     }
-    fn prefix_count(&self, prefix: &[u8]) -> Option<usize> {
-        Some(count_in(&self.0, KeyBounds::prefix(prefix)))
+    fn prefix_scan(&self, prefix: &[u8], mut f: impl FnMut(&[u8], u64)) -> Option<()> {
+        self.0.for_each_in(KeyBounds::prefix(prefix), |k, v| {
+            f(k, *v);
+            ControlFlow::Continue(())
+        });
+        Some(())
     }
     fn range_count(&self, start: &[u8], end: &[u8]) -> Option<usize> {
         if start >= end {
@@ -237,17 +267,17 @@ mod tests {
         let expected: Vec<(Vec<u8>, u64)> =
             w.sorted_entries().map(|(k, v)| (k.to_vec(), v)).collect();
         if !ordered {
-            assert!(scanned.is_none() && s.prefix_count(b"a").is_none());
+            assert!(scanned.is_none() && count_prefix(s, b"a").is_none());
             assert!(s.range_count(b"a", b"b").is_none());
             return;
         }
         assert_eq!(seen, expected);
         for p in [&b""[..], b"a", b"ab", b"b", b"c", b"\xff"] {
-            assert_eq!(
-                s.prefix_count(p),
-                Some(w.keys.count_prefix(p)),
-                "prefix {p:?}"
-            );
+            let expected = PrefixCount {
+                yielded: w.keys.count_prefix(p),
+                outside: 0,
+            };
+            assert_eq!(count_prefix(s, p), Some(expected), "prefix {p:?}");
         }
         for (a, b) in [
             (&b"a"[..], &b"b"[..]),

@@ -50,8 +50,8 @@ impl Subject for OffByOne {
     fn scan(&self, f: impl FnMut(&[u8], u64)) -> Option<()> {
         self.0.scan(f)
     }
-    fn prefix_count(&self, prefix: &[u8]) -> Option<usize> {
-        self.0.prefix_count(prefix)
+    fn prefix_scan(&self, prefix: &[u8], f: impl FnMut(&[u8], u64)) -> Option<()> {
+        self.0.prefix_scan(prefix, f)
     }
     fn range_count(&self, start: &[u8], end: &[u8]) -> Option<usize> {
         self.0.range_count(start, end)
@@ -109,8 +109,8 @@ impl Subject for Littered {
     fn scan(&self, f: impl FnMut(&[u8], u64)) -> Option<()> {
         self.map.scan(f)
     }
-    fn prefix_count(&self, prefix: &[u8]) -> Option<usize> {
-        self.map.prefix_count(prefix)
+    fn prefix_scan(&self, prefix: &[u8], f: impl FnMut(&[u8], u64)) -> Option<()> {
+        self.map.prefix_scan(prefix, f)
     }
     fn range_count(&self, start: &[u8], end: &[u8]) -> Option<usize> {
         self.map.range_count(start, end)
@@ -156,6 +156,45 @@ fn a_wrong_answer_fails_the_run_without_figures() {
     assert!(!r.verified);
     assert_eq!((r.bytes, r.get_hit_per_s), (None, None));
     assert!(r.failure.unwrap().contains("1 of 300 lookups"));
+}
+
+/// A map whose prefix scans yield the right number of entries, the first of
+/// each under a key outside the prefix.
+struct StrayPrefixKey(BTreeMap<Vec<u8>, u64>);
+
+impl Subject for StrayPrefixKey {
+    fn entries(&self) -> usize {
+        self.0.len()
+    }
+    fn lookup(&self, key: &[u8]) -> Option<u64> {
+        self.0.lookup(key)
+    }
+    fn scan(&self, f: impl FnMut(&[u8], u64)) -> Option<()> {
+        self.0.scan(f)
+    }
+    fn prefix_scan(&self, prefix: &[u8], mut f: impl FnMut(&[u8], u64)) -> Option<()> {
+        let mut first = true;
+        self.0.prefix_scan(prefix, |k, v| {
+            f(if first { b"\xff stray" } else { k }, v);
+            first = false;
+        })
+    }
+    fn range_count(&self, start: &[u8], end: &[u8]) -> Option<usize> {
+        self.0.range_count(start, end)
+    }
+    fn self_reported_bytes(&self) -> Option<u64> {
+        None
+    }
+}
+
+#[test]
+fn a_prefix_scan_yielding_a_key_outside_the_prefix_fails_the_run() {
+    let _serial = measuring();
+    let w = workload();
+    let r = run_static("Stray", &w, |w| Ok(StrayPrefixKey(btree(w))), &mut |_| {});
+    assert!(!r.verified);
+    let failure = r.failure.unwrap();
+    assert!(failure.contains("outside the prefix"), "{failure}");
 }
 
 #[test]
