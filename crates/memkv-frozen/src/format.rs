@@ -97,7 +97,8 @@ impl Header {
         HEADER_LEN..HEADER_LEN + self.fst_len as usize
     }
 
-    /// Offset of the value section (the FST is padded to 8 bytes).
+    /// Offset of the value section (the FST is padded to 8 bytes). Only
+    /// meaningful once [`Header::total_len`] is known to fit.
     pub fn values_start(&self) -> u64 {
         HEADER_LEN as u64 + align8(self.fst_len)
     }
@@ -124,9 +125,13 @@ impl Header {
             .then(|| start..start + self.node_ends_len() as usize)
     }
 
-    /// The length of the whole file this header describes.
+    /// The length of the whole file this header describes; `None` when it does
+    /// not fit a `u64`. Every step is checked: [`Header::decode`] calls this on
+    /// lengths read from untrusted bytes, before it has compared them with
+    /// anything.
     pub fn total_len(&self) -> Option<u64> {
-        self.values_start()
+        (HEADER_LEN as u64)
+            .checked_add(self.fst_len.checked_next_multiple_of(8)?)?
             .checked_add(self.values_len)?
             .checked_add(self.node_ends_len())?
             .checked_add(FOOTER_LEN as u64)
@@ -372,6 +377,27 @@ mod tests {
             Header::decode(&file_of(&wide)),
             Err(Error::Corrupt { .. })
         ));
+    }
+
+    /// Section lengths near `u64::MAX` overflowed the padding arithmetic before
+    /// anything compared them with the file (found by `fuzz/`, `frozen_bytes`).
+    #[test]
+    fn absurd_section_lengths_are_corrupt_not_an_overflow() {
+        let good = file_of(&sample());
+        for (field, value) in [
+            (24, u64::MAX),
+            (24, u64::MAX - 3),
+            (24, u64::MAX - 64),
+            (32, u64::MAX),
+            (32, u64::MAX - 40),
+        ] {
+            let mut bytes = good.clone();
+            bytes[field..field + 8].copy_from_slice(&value.to_le_bytes());
+            assert!(
+                matches!(Header::decode(&bytes), Err(Error::Corrupt { .. })),
+                "field at {field} = {value:#x}"
+            );
+        }
     }
 
     #[test]
