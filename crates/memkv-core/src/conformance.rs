@@ -456,13 +456,12 @@ impl<M> Suite<M> {
         })
     }
 
-    fn invariants_hold(&self, map: &M, step: usize, op: &Op) -> Result<(), TestCaseError> {
-        if let Some(check) = &self.invariants {
-            check(map).map_err(|why| {
-                TestCaseError::fail(format!("step {step} ({op:?}): invariant broken: {why}"))
-            })?;
+    /// Runs the invariant checker, if the suite has one.
+    fn invariants_hold(&self, map: &M) -> Result<(), String> {
+        match &self.invariants {
+            Some(check) => check(map).map_err(|why| format!("invariant broken: {why}")),
+            None => Ok(()),
         }
-        Ok(())
     }
 
     /// Panics with the minimal failing sequence if `M` does not conform.
@@ -483,72 +482,81 @@ impl<M> Suite<M> {
     {
         let ops = proptest::collection::vec(any_op(), 1..=self.max_ops);
         let result = self.runner().run(&ops, |ops| {
-            let mut map = make();
-            let mut model = Model::new();
-            for (step, op) in ops.iter().enumerate() {
-                let fail =
-                    |why: String| TestCaseError::fail(format!("step {step} ({op:?}): {why}"));
-                match op {
-                    Op::Insert(k, v) => {
-                        let expected = model.insert(k.clone(), *v);
-                        let got = map.insert(k, *v);
-                        if expected != got {
-                            return Err(fail(format!(
-                                "insert returned {got:?}, expected {expected:?}"
-                            )));
-                        }
-                    }
-                    Op::Remove(k) => {
-                        let expected = model.remove(k);
-                        let got = map.remove(k);
-                        if expected != got {
-                            return Err(fail(format!(
-                                "remove returned {got:?}, expected {expected:?}"
-                            )));
-                        }
-                    }
-                    Op::Pop(last) => {
-                        let (expected, got) = if *last {
-                            (model.pop_last(), map.pop_last())
-                        } else {
-                            (model.pop_first(), map.pop_first())
-                        };
-                        if expected != got {
-                            return Err(fail(format!(
-                                "pop returned {:?}, expected {:?}",
-                                got.map(|(k, v)| format!("{:?}={v}", Show(&k))),
-                                expected.map(|(k, v)| format!("{:?}={v}", Show(&k)))
-                            )));
-                        }
-                    }
-                    Op::Retain { modulus, residue } => {
-                        let doomed = |k: &[u8], v: &u64| {
-                            v.wrapping_add(k.len() as u64) % modulus == *residue
-                        };
-                        let before = model.len();
-                        model.retain(|k, v| !doomed(k, v));
-                        let expected = before - model.len();
-                        let got = map.retain(|k, v| !doomed(k, v));
-                        if expected != got {
-                            return Err(fail(format!(
-                                "retain removed {got} entries, expected {expected}"
-                            )));
-                        }
-                    }
-                    Op::Maintain => {
-                        if let Some(hook) = &self.maintain {
-                            hook(&mut map);
-                        }
-                    }
-                    read => check_read(&map, &model, read).map_err(fail)?,
-                }
-                self.invariants_hold(&map, step, op)?;
-            }
-            check_read(&map, &model, &Op::Iter(false))
-                .and_then(|()| check_read(&map, &model, &Op::Len))
-                .map_err(|why| TestCaseError::fail(format!("after the last step: {why}")))
+            self.replay(&mut make(), &ops).map_err(TestCaseError::fail)
         });
         self.report(result)
+    }
+
+    /// Replays `ops` on `map` (empty) and on the model, comparing every answer and
+    /// running the invariant checker after each step, then compares the full
+    /// contents; `Err` names the first step that went wrong. This is what
+    /// [`Suite::check`] runs for each random sequence; a fuzzer that decodes its
+    /// own sequences (`fuzz/`) calls it directly.
+    pub fn replay(&self, map: &mut M, ops: &[Op]) -> Result<(), String>
+    where
+        M: OrderedMapMut<Value = u64>,
+    {
+        let mut model = Model::new();
+        for (step, op) in ops.iter().enumerate() {
+            let fail = |why: String| format!("step {step} ({op:?}): {why}");
+            match op {
+                Op::Insert(k, v) => {
+                    let expected = model.insert(k.clone(), *v);
+                    let got = map.insert(k, *v);
+                    if expected != got {
+                        return Err(fail(format!(
+                            "insert returned {got:?}, expected {expected:?}"
+                        )));
+                    }
+                }
+                Op::Remove(k) => {
+                    let expected = model.remove(k);
+                    let got = map.remove(k);
+                    if expected != got {
+                        return Err(fail(format!(
+                            "remove returned {got:?}, expected {expected:?}"
+                        )));
+                    }
+                }
+                Op::Pop(last) => {
+                    let (expected, got) = if *last {
+                        (model.pop_last(), map.pop_last())
+                    } else {
+                        (model.pop_first(), map.pop_first())
+                    };
+                    if expected != got {
+                        return Err(fail(format!(
+                            "pop returned {:?}, expected {:?}",
+                            got.map(|(k, v)| format!("{:?}={v}", Show(&k))),
+                            expected.map(|(k, v)| format!("{:?}={v}", Show(&k)))
+                        )));
+                    }
+                }
+                Op::Retain { modulus, residue } => {
+                    let doomed =
+                        |k: &[u8], v: &u64| v.wrapping_add(k.len() as u64) % modulus == *residue;
+                    let before = model.len();
+                    model.retain(|k, v| !doomed(k, v));
+                    let expected = before - model.len();
+                    let got = map.retain(|k, v| !doomed(k, v));
+                    if expected != got {
+                        return Err(fail(format!(
+                            "retain removed {got} entries, expected {expected}"
+                        )));
+                    }
+                }
+                Op::Maintain => {
+                    if let Some(hook) = &self.maintain {
+                        hook(map);
+                    }
+                }
+                read => check_read(map, &model, read).map_err(fail)?,
+            }
+            self.invariants_hold(map).map_err(fail)?;
+        }
+        check_read(map, &model, &Op::Iter(false))
+            .and_then(|()| check_read(map, &model, &Op::Len))
+            .map_err(|why| format!("after the last step: {why}"))
     }
 
     /// Panics if maps that `build` makes from sorted entries do not answer read
@@ -575,7 +583,8 @@ impl<M> Suite<M> {
         let result = self.runner().run(&strategy, |(model, ops)| {
             let sorted: Entries = model.iter().map(|(k, v)| (k.clone(), *v)).collect();
             let map = build(&sorted);
-            self.invariants_hold(&map, 0, &Op::Len)?;
+            self.invariants_hold(&map)
+                .map_err(|why| TestCaseError::fail(format!("once built: {why}")))?;
             for (step, op) in ops
                 .iter()
                 .chain([Op::Iter(false), Op::Iter(true), Op::Len].iter())

@@ -2,7 +2,7 @@
 
 use std::ops::{Bound, ControlFlow, RangeBounds};
 
-use memkv_core::conformance::{check_concurrent, check_concurrent_updates, Suite};
+use memkv_core::conformance::{check_concurrent, check_concurrent_updates, Op, Suite};
 use memkv_core::{
     CheckInvariants, KeyBounds, Locked, OrderedMap, OrderedMapMut, SharedMap, SimpleKV,
 };
@@ -129,6 +129,27 @@ fn suite_catches_a_map_that_loses_prefix_keys() {
         .check(ForgetsPrefixKeys::default)
         .expect_err("the suite must reject a map that loses prefix keys");
     assert!(err.contains("ForgetsPrefixKeys fails"), "{err}");
+}
+
+/// `replay` runs one given sequence: it passes on a correct map and names the
+/// step where a broken one first disagrees with the model.
+#[test]
+fn replay_names_the_first_step_that_disagrees() {
+    let ops = [
+        Op::Insert(b"ab".to_vec(), 1),
+        Op::Insert(b"a".to_vec(), 2),
+        Op::Get(b"a".to_vec()),
+        Op::Prefix(b"a".to_vec(), false),
+    ];
+    Suite::new("SimpleKV")
+        .replay(&mut SimpleKV::<u64>::new(), &ops)
+        .unwrap();
+    let err = Suite::new("ForgetsPrefixKeys")
+        .replay(&mut ForgetsPrefixKeys::default(), &ops)
+        .expect_err("a map that loses prefix keys fails the replay");
+    // Dropping "a" returns what the model returns (nothing was there): the
+    // lookup after it is the first answer that differs.
+    assert!(err.starts_with("step 2 (Get(\"a\"))"), "{err}");
 }
 
 /// A map whose ordered iteration is wrong only backwards.
