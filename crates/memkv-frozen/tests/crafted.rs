@@ -10,43 +10,13 @@ use memkv_core::Error;
 use memkv_frozen::FrozenLayer;
 use proptest::prelude::*;
 
+mod damaged;
+use damaged::{exercise, reseal};
+
 /// Bytes 24..32 of the header: the length of the FST section, which starts at 64.
 fn fst_region(bytes: &[u8]) -> std::ops::Range<usize> {
     let len = u64::from_le_bytes(bytes[24..32].try_into().unwrap()) as usize;
     64..64 + len
-}
-
-/// Recomputes the footer checksum, to get past it and reach the structural check.
-fn reseal(bytes: &mut [u8]) {
-    let body = bytes.len() - 8;
-    let crc = crc32fast::hash(&bytes[..body]);
-    bytes[body..body + 4].copy_from_slice(&crc.to_le_bytes());
-}
-
-/// Every query, so that any panic a damaged layer could cause shows up here;
-/// scans must not yield more entries than the layer counts.
-fn exercise(layer: &FrozenLayer) {
-    let n = layer.len();
-    assert!(layer.iter().count() <= n);
-    assert!(layer.iter().rev().count() <= n);
-    let mut both = layer.iter();
-    let mut seen = 0;
-    while let (Some(_), Some(_)) = (both.next(), both.next_back()) {
-        seen += 2;
-        assert!(seen <= n + 1);
-    }
-    for probe in [&b""[..], b"a", b"ab", b"k17", b"\xff", b"b\0", b"zzzz"] {
-        let _ = (layer.get(probe), layer.contains_key(probe));
-        let _ = (layer.floor(probe), layer.ceiling(probe), layer.rank(probe));
-        let _ = layer.count_below(probe);
-        assert!(layer.prefix_scan(probe).rev().count() <= n);
-        assert!(layer.range(probe, b"m").count() <= n);
-    }
-    for i in [0, 1, n as u64 / 2, n as u64] {
-        let _ = layer.nth(i);
-    }
-    let _ = (layer.first(), layer.last());
-    let _ = layer.subsequence("ab").take(4 * n + 4).count();
 }
 
 /// Key sets that give every node kind `fst` writes: one-transition nodes with and
