@@ -20,7 +20,7 @@
 use std::ops::Bound;
 use std::path::Path;
 
-use memkv_core::{KeyBounds, Result};
+use memkv_core::{Error, KeyBounds, Result};
 use memkv_frozen::{FrozenLayer, FrozenLayerBuilder};
 
 use crate::delta::Found;
@@ -86,6 +86,16 @@ impl Run {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         }
+    }
+
+    /// A key the run holds both as live and as deleted, if any: a contradiction
+    /// the writer never makes, so only damaged or forged files hold one. One
+    /// lookup in the live FST per tombstone.
+    fn live_and_deleted(&self) -> Option<Vec<u8>> {
+        let t = self.tombstones.as_ref()?;
+        t.iter()
+            .map(|(k, _)| k)
+            .find(|k| self.live.get(k).is_some())
     }
 
     /// The largest key of the run.
@@ -468,7 +478,7 @@ impl<V: Clone + 'static> Segment<V> {
             if t.is_empty() {
                 return Err("an empty tombstone FST is kept".into());
             }
-            if let Some((k, _)) = t.iter().find(|(k, _)| run.live.get(k).is_some()) {
+            if let Some(k) = run.live_and_deleted() {
                 return Err(format!(
                     "key {:?} is both live and deleted",
                     k.escape_ascii().to_string()
@@ -495,16 +505,22 @@ impl<V: Clone + 'static> Segment<V> {
 
 impl Segment<u64> {
     /// A segment of one run over FSTs read back from disk; `u64` values are the FST
-    /// outputs.
+    /// outputs. An error when a key is both live and deleted.
     pub(crate) fn from_layers(
         live: FrozenLayer,
         tombstones: Option<FrozenLayer>,
         level: u32,
-    ) -> Segment<u64> {
+    ) -> Result<Segment<u64>> {
         let tombstones = tombstones.filter(|t| !t.is_empty());
         let run = Run { live, tombstones };
+        if let Some(k) = run.live_and_deleted() {
+            return Err(Error::corrupt(format!(
+                "a segment holds the key {:?} both as live and as deleted",
+                k.escape_ascii().to_string()
+            )));
+        }
         let (entries, dead) = (run.len(), run.len() - run.live.len());
-        Segment {
+        Ok(Segment {
             runs: if entries == 0 { Vec::new() } else { vec![run] },
             starts: Vec::new(),
             values: Column::Inline,
@@ -512,7 +528,7 @@ impl Segment<u64> {
             level,
             entries,
             tombstones: dead,
-        }
+        })
     }
 
     /// Writes the live keys and values into one `FrozenLayer` file at `path`.

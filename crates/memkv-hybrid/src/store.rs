@@ -402,7 +402,10 @@ impl<V: Clone + Send + Sync + 'static> HybridStore<V> {
         };
         match (removing, old.is_some()) {
             (false, false) => st.len += 1,
-            (true, true) => st.len -= 1,
+            // Saturating: a store opened from a forged manifest may start with a
+            // count that is short of its keys (`open` checks it against bounds
+            // only), which must make `len` wrong, never a panic.
+            (true, true) => st.len = st.len.saturating_sub(1),
             _ => {}
         }
         let action = self.after_write_locked(&mut st, &mut fresh);

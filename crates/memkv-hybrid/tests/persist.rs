@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use memkv_core::CheckInvariants;
 use memkv_core::Error;
+use memkv_frozen::FrozenLayerBuilder;
 use memkv_hybrid::{HybridConfig, HybridStore, MANIFEST};
 
 /// A fresh, empty scratch directory under the target directory.
@@ -225,4 +226,95 @@ fn crc32(text: &str) -> u32 {
         }
     }
     !crc
+}
+
+/// `dir`'s manifest with its `len` line set to `len` and the checksum recomputed: a
+/// forgery the checksum cannot catch.
+fn forge_len(dir: &Path, len: usize) {
+    let good = fs::read_to_string(dir.join(MANIFEST)).unwrap();
+    let body_end = good.trim_end().rfind('\n').unwrap() + 1;
+    let body: String = good[..body_end]
+        .lines()
+        .map(|l| {
+            if l.starts_with("len ") {
+                format!("len {len}\n")
+            } else {
+                format!("{l}\n")
+            }
+        })
+        .collect();
+    fs::write(
+        dir.join(MANIFEST),
+        format!("{body}crc32 {:08x}\n", crc32(&body)),
+    )
+    .unwrap();
+}
+
+#[test]
+fn a_forged_key_count_is_refused_or_harmless() {
+    let dir = scratch("forged_len");
+    let store = layered_store();
+    let expected = contents(&store);
+    store.save(&dir).unwrap();
+
+    // Counts no set of these segments can hold.
+    let held: usize = store.stats().segments.iter().sum();
+    for len in [0, held + store.stats().delta_entries + 1] {
+        forge_len(&dir, len);
+        let err = HybridStore::open(&dir).expect_err("an impossible count must not open");
+        assert!(matches!(err, Error::Corrupt { .. }), "{err}");
+        assert!(
+            err.to_string().contains(&format!("counts {len} live keys")),
+            "{err}"
+        );
+    }
+
+    // A count short by one lies within the bounds `open` can check: the store opens,
+    // its `len` is wrong, and removing every key must not panic.
+    forge_len(&dir, expected.len() - 1);
+    let opened = HybridStore::open(&dir).expect("a plausible count opens");
+    assert_eq!(opened.len(), expected.len() - 1);
+    for (key, value) in &expected {
+        assert_eq!(opened.remove(key), Some(*value));
+    }
+    assert_eq!(opened.len(), 0);
+    assert!(opened.iter().next().is_none());
+}
+
+#[test]
+fn a_key_both_live_and_deleted_in_one_segment_is_refused() {
+    let dir = scratch("live_and_dead");
+    let write = |name: &str, keys: &[&str]| {
+        let mut builder = FrozenLayerBuilder::create(dir.join(name)).unwrap();
+        for (i, k) in (0u64..).zip(keys) {
+            builder.insert(k, i).unwrap();
+        }
+        builder.finish_unopened().unwrap();
+    };
+    write("new.live", &["b", "x"]);
+    write("new.tomb", &["a", "x"]);
+    write("old.live", &["a", "c", "x"]);
+    let body = "memkv-hybrid-manifest 1\ngeneration 1\nlen 3\n\
+                segment new.live new.tomb\nsegment old.live -\n";
+    fs::write(
+        dir.join(MANIFEST),
+        format!("{body}crc32 {:08x}\n", crc32(body)),
+    )
+    .unwrap();
+    let err = HybridStore::open(&dir).expect_err("a contradiction must not open");
+    assert!(matches!(err, Error::Corrupt { .. }), "{err}");
+    assert!(
+        err.to_string()
+            .contains("\"x\" both as live and as deleted"),
+        "{err}"
+    );
+
+    // The same files without the contradiction open.
+    write("new.tomb", &["a"]);
+    let opened = HybridStore::open(&dir).unwrap();
+    assert_eq!(
+        contents(&opened),
+        [(b"b".to_vec(), 0), (b"c".to_vec(), 1), (b"x".to_vec(), 1)]
+    );
+    assert_eq!(opened.len(), 3);
 }
