@@ -20,7 +20,7 @@
 //! `open` refuses, with an error, a manifest that is damaged (checksum), foreign
 //! (magic), of another version, or names a path instead of a file in the
 //! directory; segment files that `FrozenLayer::open` refuses; a segment that holds
-//! a key both as live and as deleted, or tombstones in the oldest one; and a key
+//! a key both as live and as deleted; and a key
 //! count its segments cannot hold (see `live_key_bounds`: a forged count within
 //! those bounds makes `len` wrong, and nothing else).
 //!
@@ -282,31 +282,31 @@ impl HybridStore<u64> {
     ) -> Result<HybridStore<u64>> {
         let dir = dir.as_ref();
         let manifest = read_manifest(dir)?;
-        let mut layers = Vec::with_capacity(manifest.segments.len());
-        let count = manifest.segments.len();
-        for (i, (live, tomb)) in manifest.segments.iter().enumerate() {
+        let mut files = Vec::with_capacity(manifest.segments.len());
+        for (live, tomb) in &manifest.segments {
             let live = FrozenLayer::open(dir.join(live))?;
             let tomb = match tomb {
                 Some(t) => Some(FrozenLayer::open(dir.join(t))?),
                 None => None,
             };
+            files.push((live, tomb));
+        }
+        // Oldest first, so that each segment knows whether any live key lies under
+        // it: where none does, its tombstones delete nothing and are dropped (the
+        // store keeps none in its oldest segment).
+        let mut layers = Vec::with_capacity(files.len());
+        let mut keys_below = false;
+        for (age, (live, tomb)) in files.into_iter().rev().enumerate() {
             // Levels rise with age, each segment alone on its own: new flushes merge
             // into them only once they have grown to their level.
-            let level = u32::try_from(count - 1 - i).unwrap_or(u32::MAX);
-            let segment = Segment::from_layers(live, tomb, level)?;
+            let level = u32::try_from(age).unwrap_or(u32::MAX);
+            let segment = Segment::from_layers(live, tomb, keys_below, level)?;
+            keys_below |= segment.entry_count() > segment.tombstone_count();
             if segment.entry_count() > 0 {
                 layers.push(Layer::Segment(Arc::new(segment)));
             }
         }
-        if layers
-            .last()
-            .and_then(Layer::segment)
-            .is_some_and(|s| s.tombstone_count() > 0)
-        {
-            return Err(Error::corrupt(
-                "the oldest segment of the manifest has tombstones",
-            ));
-        }
+        layers.reverse();
         let (least, most) = live_key_bounds(&layers);
         if !(least..=most).contains(&manifest.len) {
             return Err(Error::corrupt(format!(

@@ -505,19 +505,27 @@ impl<V: Clone + 'static> Segment<V> {
 
 impl Segment<u64> {
     /// A segment of one run over FSTs read back from disk; `u64` values are the FST
-    /// outputs. An error when a key is both live and deleted.
+    /// outputs. `keys_below` says whether an older segment holds live keys: without
+    /// any, the tombstones delete nothing and are left out. An error when a key is
+    /// both live and deleted.
     pub(crate) fn from_layers(
         live: FrozenLayer,
         tombstones: Option<FrozenLayer>,
+        keys_below: bool,
         level: u32,
     ) -> Result<Segment<u64>> {
-        let tombstones = tombstones.filter(|t| !t.is_empty());
-        let run = Run { live, tombstones };
+        let mut run = Run {
+            live,
+            tombstones: tombstones.filter(|t| !t.is_empty()),
+        };
         if let Some(k) = run.live_and_deleted() {
             return Err(Error::corrupt(format!(
                 "a segment holds the key {:?} both as live and as deleted",
                 k.escape_ascii().to_string()
             )));
+        }
+        if !keys_below {
+            run.tombstones = None;
         }
         let (entries, dead) = (run.len(), run.len() - run.live.len());
         Ok(Segment {

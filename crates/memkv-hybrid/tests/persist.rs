@@ -282,7 +282,7 @@ fn a_forged_key_count_is_refused_or_harmless() {
 }
 
 #[test]
-fn a_key_both_live_and_deleted_in_one_segment_is_refused() {
+fn live_and_deleted_keys_are_refused_and_idle_tombstones_dropped() {
     let dir = scratch("live_and_dead");
     let write = |name: &str, keys: &[&str]| {
         let mut builder = FrozenLayerBuilder::create(dir.join(name)).unwrap();
@@ -317,4 +317,23 @@ fn a_key_both_live_and_deleted_in_one_segment_is_refused() {
         [(b"b".to_vec(), 0), (b"c".to_vec(), 1), (b"x".to_vec(), 1)]
     );
     assert_eq!(opened.len(), 3);
+
+    // Tombstones with no live key under them delete nothing: dropped, not refused
+    // (the store keeps none in its oldest segment), also when the segments under
+    // them are empty.
+    write("empty.live", &[]);
+    write("gone.tomb", &["a"]);
+    for under in ["", "segment empty.live -\n"] {
+        let body = format!(
+            "memkv-hybrid-manifest 1\ngeneration 1\nlen 2\nsegment new.live gone.tomb\n{under}"
+        );
+        fs::write(
+            dir.join(MANIFEST),
+            format!("{body}crc32 {:08x}\n", crc32(&body)),
+        )
+        .unwrap();
+        let opened = HybridStore::open(&dir).unwrap();
+        opened.check_invariants().unwrap();
+        assert_eq!(opened.stats().segments, [2]);
+    }
 }
