@@ -496,7 +496,18 @@ impl<M> Suite<M> {
     where
         M: OrderedMapMut<Value = u64>,
     {
-        let mut model = Model::new();
+        self.replay_from(map, Model::new(), ops)
+    }
+
+    /// [`Suite::replay`] on a map that starts with the contents of `model`: one
+    /// opened from files, say, whose expected contents the caller knows.
+    pub fn replay_from(&self, map: &mut M, mut model: Model, ops: &[Op]) -> Result<(), String>
+    where
+        M: OrderedMapMut<Value = u64>,
+    {
+        check_read(map, &model, &Op::Iter(false))
+            .and_then(|()| check_read(map, &model, &Op::Len))
+            .map_err(|why| format!("before the first step: {why}"))?;
         for (step, op) in ops.iter().enumerate() {
             let fail = |why: String| format!("step {step} ({op:?}): {why}");
             match op {

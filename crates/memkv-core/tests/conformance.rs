@@ -2,7 +2,7 @@
 
 use std::ops::{Bound, ControlFlow, RangeBounds};
 
-use memkv_core::conformance::{check_concurrent, check_concurrent_updates, Op, Suite};
+use memkv_core::conformance::{check_concurrent, check_concurrent_updates, Model, Op, Suite};
 use memkv_core::{
     CheckInvariants, KeyBounds, Locked, OrderedMap, OrderedMapMut, SharedMap, SimpleKV,
 };
@@ -150,6 +150,25 @@ fn replay_names_the_first_step_that_disagrees() {
     // Dropping "a" returns what the model returns (nothing was there): the
     // lookup after it is the first answer that differs.
     assert!(err.starts_with("step 2 (Get(\"a\"))"), "{err}");
+}
+
+/// `replay_from` starts from a known model: it checks the map holds it before
+/// the first step, then goes on as `replay`.
+#[test]
+fn replay_from_checks_the_starting_contents() {
+    let start: Model = [(b"a".to_vec(), 1), (b"b".to_vec(), 2)]
+        .into_iter()
+        .collect();
+    let mut map: SimpleKV<u64> = start.clone().into_iter().collect();
+    let ops = [Op::Remove(b"a".to_vec()), Op::Get(b"b".to_vec())];
+    let suite = Suite::new("SimpleKV");
+    suite.replay_from(&mut map, start.clone(), &ops).unwrap();
+
+    // The same map, now without "a", no longer matches the starting model.
+    let err = suite
+        .replay_from(&mut map, start, &ops)
+        .expect_err("a map that does not hold the starting model fails");
+    assert!(err.starts_with("before the first step"), "{err}");
 }
 
 /// A map whose ordered iteration is wrong only backwards.
