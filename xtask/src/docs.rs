@@ -18,7 +18,7 @@ use memkv_measure::report::{ImplResult, Report};
 use crate::paths::project_root;
 
 /// The result files the table reads, in column order.
-const DATASETS: [&str; 3] = ["debian-paths-1m", "words", "synthetic-urls"];
+const DATASETS: [&str; 4] = ["debian-paths-1m", "debian-paths", "words", "synthetic-urls"];
 
 /// One row: the use case, the recommendation, and the implementation whose
 /// figures it shows (as named in the results).
