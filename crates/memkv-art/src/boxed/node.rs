@@ -61,6 +61,11 @@ impl<V, P: Policy> Child<V, P> {
         }
     }
 
+    /// The bytes of the inner node's box (0 for a leaf).
+    pub(crate) fn node_bytes(&self) -> usize {
+        with_inner!(self, n => mem::size_of_val::<_>(&**n), _l => 0)
+    }
+
     /// Starts loading the cache lines past the first that a lookup reads in this
     /// child's node: all of a Node4 or Node16 (the child slot it takes depends on
     /// the keys in the first line), and a Node48's index. Without it a lookup

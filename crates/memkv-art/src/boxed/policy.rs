@@ -44,8 +44,12 @@ pub(crate) trait Strings: 'static {
     fn free(store: &mut Self::Store, s: Self::Str);
     /// Heap bytes owned by the handle itself (not by the store).
     fn own_heap_bytes(s: &Self::Str) -> usize;
-    /// Heap bytes of the shared store.
+    /// Heap bytes of the strings: the shared store's, or the sum of
+    /// [`Strings::own_heap_bytes`] as the store counts it. O(1).
     fn store_heap_bytes(store: &Self::Store) -> usize;
+    /// The store's count of the bytes strings own themselves, when it keeps one
+    /// (for the invariant checker, which adds them up).
+    fn counted_own_bytes(store: &Self::Store) -> Option<usize>;
     /// Whether `s` occupies an item of the store (for the invariant checker).
     fn in_store(s: &Self::Str) -> bool;
     /// Live items of the store, when the store counts them.
@@ -105,8 +109,14 @@ const _: () = assert!(std::mem::size_of::<OwnedStr>() == 24);
 #[derive(Debug)]
 pub(crate) struct OwnedStrings;
 
+/// All that [`OwnedStrings`] keeps beside the strings: how many heap bytes they
+/// own, counted as they are allocated and freed, so that the tree's memory usage
+/// needs no traversal.
+#[derive(Debug, Default)]
+pub(crate) struct OwnedBytes(usize);
+
 impl Strings for OwnedStrings {
-    type Store = ();
+    type Store = OwnedBytes;
     type Str = OwnedStr;
 
     fn empty() -> OwnedStr {
@@ -115,9 +125,10 @@ impl Strings for OwnedStrings {
             data: [0; OWNED_INLINE],
         }
     }
-    fn alloc(_: &mut (), parts: &[&[u8]]) -> OwnedStr {
+    fn alloc(store: &mut OwnedBytes, parts: &[&[u8]]) -> OwnedStr {
         let len: usize = parts.iter().map(|p| p.len()).sum();
         if len > OWNED_INLINE {
+            store.0 += len;
             return OwnedStr::Heap(parts.concat().into_boxed_slice());
         }
         let mut data = [0; OWNED_INLINE];
@@ -132,21 +143,21 @@ impl Strings for OwnedStrings {
         }
     }
     #[inline]
-    fn get<'a>(_: &'a (), s: &'a OwnedStr) -> &'a [u8] {
+    fn get<'a>(_: &'a OwnedBytes, s: &'a OwnedStr) -> &'a [u8] {
         match s {
             OwnedStr::Inline { len, data } => &data[..usize::from(*len)],
             OwnedStr::Heap(b) => b,
         }
     }
     #[inline(always)]
-    fn match_prefix(_: &(), s: &OwnedStr, rest: &[u8]) -> Option<usize> {
+    fn match_prefix(store: &OwnedBytes, s: &OwnedStr, rest: &[u8]) -> Option<usize> {
         match s {
             OwnedStr::Inline { len, data } if *len <= 8 => {
                 let head = *data.first_chunk::<8>().expect("22 inline bytes");
                 word_prefix_match(head, usize::from(*len), rest)
             }
             s => {
-                let p = Self::get(&(), s);
+                let p = Self::get(store, s);
                 rest.starts_with(p).then_some(p.len())
             }
         }
@@ -159,13 +170,13 @@ impl Strings for OwnedStrings {
         }
     }
     #[inline(always)]
-    fn prefetch(_: &(), s: &OwnedStr) {
+    fn prefetch(_: &OwnedBytes, s: &OwnedStr) {
         if let OwnedStr::Heap(b) = s {
             memkv_arena::prefetch(b.as_ptr());
         }
     }
-    fn free(_: &mut (), s: OwnedStr) {
-        drop(s);
+    fn free(store: &mut OwnedBytes, s: OwnedStr) {
+        store.0 -= Self::own_heap_bytes(&s);
     }
     fn own_heap_bytes(s: &OwnedStr) -> usize {
         match s {
@@ -173,13 +184,16 @@ impl Strings for OwnedStrings {
             OwnedStr::Heap(b) => b.len(),
         }
     }
-    fn store_heap_bytes(_: &()) -> usize {
-        0
+    fn store_heap_bytes(store: &OwnedBytes) -> usize {
+        store.0
+    }
+    fn counted_own_bytes(store: &OwnedBytes) -> Option<usize> {
+        Some(store.0)
     }
     fn in_store(_: &OwnedStr) -> bool {
         false
     }
-    fn store_items(_: &()) -> Option<usize> {
+    fn store_items(_: &OwnedBytes) -> Option<usize> {
         None
     }
 }
@@ -303,6 +317,9 @@ impl Strings for ArenaStrings {
     }
     fn store_heap_bytes(store: &ByteArena) -> usize {
         store.memory_usage()
+    }
+    fn counted_own_bytes(_: &ByteArena) -> Option<usize> {
+        None
     }
     fn in_store(s: &ArenaStr) -> bool {
         s.kind == Kind::Ref

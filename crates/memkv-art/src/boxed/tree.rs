@@ -4,7 +4,7 @@
 
 use std::mem;
 
-use super::node::{with_inner, Child, Header, Inner, Store, Str};
+use super::node::{with_inner, Child, Header, Inner, Parts, Store, Str};
 use super::policy::{Leaf, Leaves, Policy, Strings};
 
 /// A boxed adaptive radix tree whose storage is chosen by `P`.
@@ -12,6 +12,9 @@ pub(crate) struct RawArt<V, P: Policy> {
     pub(crate) root: Option<Child<V, P>>,
     pub(crate) store: Store<P>,
     len: usize,
+    /// The bytes of every inner node's box, kept up to date by [`build_inner`] and
+    /// [`take_apart`] so that [`RawArt::memory_usage`] is O(1).
+    node_bytes: usize,
 }
 
 /// Drops the tree with an explicit stack: the default recursive drop of nested
@@ -92,6 +95,25 @@ fn child_slot<V, P: Policy>(slot: &mut Option<Child<V, P>>, b: u8) -> &mut Optio
     found.expect("descending to a child seen under this byte")
 }
 
+/// The smallest inner node holding `entries` (see [`Child::inner`]), its bytes
+/// added to `node_bytes`.
+fn build_inner<V, P: Policy>(
+    node_bytes: &mut usize,
+    header: Header<V, P>,
+    entries: Vec<(u8, Child<V, P>)>,
+) -> Child<V, P> {
+    let child = Child::inner(header, entries);
+    *node_bytes += child.node_bytes();
+    child
+}
+
+/// The header and children of the inner node `child`, its box freed and its bytes
+/// taken off `node_bytes`.
+fn take_apart<V, P: Policy>(node_bytes: &mut usize, child: Child<V, P>) -> Parts<V, P> {
+    *node_bytes -= child.node_bytes();
+    with_inner!(child, n => n.into_parts(), _l => unreachable!("taking apart a leaf"))
+}
+
 /// The next step of an insert or remove, decided while the tree is only borrowed.
 enum Step<V> {
     /// Go to the child under this byte.
@@ -117,6 +139,7 @@ impl<V, P: Policy> RawArt<V, P> {
             root: None,
             store: Store::<P>::default(),
             len: 0,
+            node_bytes: 0,
         }
     }
 
@@ -268,8 +291,7 @@ impl<V, P: Policy> RawArt<V, P> {
                 }
                 Step::Grow(edge) => {
                     let old = slot.take().expect("growing a full slot");
-                    let (mut header, mut entries) =
-                        with_inner!(old, n => n.into_parts(), _l => unreachable!());
+                    let (mut header, mut entries) = take_apart(&mut self.node_bytes, old);
                     match edge {
                         Some(b) => {
                             let at = entries.partition_point(|(k, _)| *k < b);
@@ -278,7 +300,7 @@ impl<V, P: Policy> RawArt<V, P> {
                         }
                         None => header.end = Some(value),
                     }
-                    *slot = Some(Child::inner(header, entries));
+                    *slot = Some(build_inner(&mut self.node_bytes, header, entries));
                 }
                 Step::SplitLeaf => {
                     let Some(Child::Leaf(l)) = slot.take() else {
@@ -287,7 +309,15 @@ impl<V, P: Policy> RawArt<V, P> {
                     let Leaf { suffix, value: old } = P::L::unwrap(l);
                     let existing = P::S::get(store, &suffix).to_vec();
                     P::S::free(store, suffix);
-                    *slot = Some(Self::fork(store, &existing, old, &key[depth..], value));
+                    let fork = Self::fork(
+                        store,
+                        &mut self.node_bytes,
+                        &existing,
+                        old,
+                        &key[depth..],
+                        value,
+                    );
+                    *slot = Some(fork);
                 }
                 Step::SplitPrefix(m) => {
                     let mut old = slot.take().expect("splitting a full slot");
@@ -310,7 +340,7 @@ impl<V, P: Policy> RawArt<V, P> {
                         entries.push((rest[m], Child::leaf(suffix, value)));
                         entries.sort_by_key(|(k, _)| *k);
                     }
-                    *slot = Some(Child::inner(header, entries));
+                    *slot = Some(build_inner(&mut self.node_bytes, header, entries));
                 }
                 Step::TakeLeaf | Step::TakeChild(_) | Step::Repair(_) => {
                     unreachable!("remove steps are not decided by insert")
@@ -322,7 +352,14 @@ impl<V, P: Policy> RawArt<V, P> {
     }
 
     /// A Node4 holding two different keys, given by their remaining bytes.
-    fn fork(store: &mut Store<P>, a: &[u8], va: V, b: &[u8], vb: V) -> Child<V, P> {
+    fn fork(
+        store: &mut Store<P>,
+        node_bytes: &mut usize,
+        a: &[u8],
+        va: V,
+        b: &[u8],
+        vb: V,
+    ) -> Child<V, P> {
         let common = lcp(a, b);
         let mut header = Header {
             prefix: P::S::alloc(store, &[&a[..common]]),
@@ -338,7 +375,7 @@ impl<V, P: Policy> RawArt<V, P> {
             }
         }
         entries.sort_by_key(|(k, _)| *k);
-        Child::inner(header, entries)
+        build_inner(node_bytes, header, entries)
     }
 
     pub(crate) fn remove(&mut self, key: &[u8]) -> Option<V> {
@@ -395,11 +432,11 @@ impl<V, P: Policy> RawArt<V, P> {
                     };
                     let Leaf { suffix, value } = P::L::unwrap(l);
                     P::S::free(store, suffix);
-                    Self::repair(store, slot);
+                    Self::repair(store, &mut self.node_bytes, slot);
                     value
                 }
                 Step::Repair(value) => {
-                    Self::repair(store, slot);
+                    Self::repair(store, &mut self.node_bytes, slot);
                     value
                 }
                 Step::SplitLeaf | Step::SplitPrefix(_) | Step::Grow(_) => {
@@ -414,7 +451,7 @@ impl<V, P: Policy> RawArt<V, P> {
     /// Restores the node invariants of the inner node in `slot` after it lost a
     /// child or its end value: a node left with one entry is merged into it (path
     /// compression), and a node below its type's minimum shrinks.
-    fn repair(store: &mut Store<P>, slot: &mut Option<Child<V, P>>) {
+    fn repair(store: &mut Store<P>, node_bytes: &mut usize, slot: &mut Option<Child<V, P>>) {
         let node = slot.as_ref().expect("repairing a full slot");
         let (count, has_end, min) = with_inner!(node, n => {
             (n.count(), n.end().is_some(), n.min_children())
@@ -424,9 +461,9 @@ impl<V, P: Policy> RawArt<V, P> {
             return;
         }
         let old = slot.take().expect("repairing a full slot");
-        let (header, mut children) = with_inner!(old, n => n.into_parts(), _l => unreachable!());
+        let (header, mut children) = take_apart(node_bytes, old);
         if entries >= 2 {
-            *slot = Some(Child::inner(header, children));
+            *slot = Some(build_inner(node_bytes, header, children));
             return;
         }
         let Header { prefix, end } = header;
@@ -459,20 +496,29 @@ impl<V, P: Policy> RawArt<V, P> {
     }
 
     /// Heap bytes requested: nodes at their exact type sizes, leaves, end values,
-    /// strings and the string store. Allocator rounding is not included. A full
-    /// traversal: O(n).
+    /// strings and the string store. Allocator rounding is not included. O(1):
+    /// node bytes are counted as nodes are built and taken apart, leaves are one
+    /// per entry, and the string store counts its own bytes.
     pub(crate) fn memory_usage(&self) -> usize {
-        let mut total = P::S::store_heap_bytes(&self.store);
+        P::S::store_heap_bytes(&self.store)
+            + self.node_bytes
+            + self.len * P::L::heap_bytes::<Str<P>, V>()
+    }
+
+    /// The inner nodes' bytes and the bytes strings own outside the store, added
+    /// up by a full traversal: what the counters behind
+    /// [`RawArt::memory_usage`] must agree with (see [`RawArt::check_invariants`]).
+    fn traversed_heap_bytes(&self) -> (usize, usize) {
+        let (mut nodes, mut strings) = (0, 0);
         let mut stack: Vec<&Child<V, P>> = self.root.iter().collect();
         while let Some(child) = stack.pop() {
-            total += with_inner!(child, n => {
+            with_inner!(child, n => {
                 n.for_each(&mut |_, c| stack.push(c));
-                mem::size_of_val::<_>(&**n)
-                    + P::S::own_heap_bytes(n.prefix())
-                    + n.end().map_or(0, |_| P::L::heap_bytes::<Str<P>, V>())
-            }, l => P::L::heap_bytes::<Str<P>, V>() + P::S::own_heap_bytes(P::L::suffix(l)));
+                nodes += child.node_bytes();
+                strings += P::S::own_heap_bytes(n.prefix());
+            }, l => strings += P::S::own_heap_bytes(P::L::suffix(l)));
         }
-        total
+        (nodes, strings)
     }
 
     /// Checks that a string handle's own record of its length (which lookups trust
@@ -534,6 +580,20 @@ impl<V, P: Policy> RawArt<V, P> {
             if items != stored {
                 return Err(format!(
                     "the arena holds {items} strings but the tree references {stored}"
+                ));
+            }
+        }
+        let (nodes, strings) = self.traversed_heap_bytes();
+        if nodes != self.node_bytes {
+            return Err(format!(
+                "the inner nodes take {nodes} bytes but the tree counts {}",
+                self.node_bytes
+            ));
+        }
+        if let Some(counted) = P::S::counted_own_bytes(&self.store) {
+            if counted != strings {
+                return Err(format!(
+                    "the strings own {strings} heap bytes but the store counts {counted}"
                 ));
             }
         }

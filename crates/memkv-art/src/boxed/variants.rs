@@ -190,7 +190,8 @@ macro_rules! boxed_variant {
             /// Heap bytes requested by the map: nodes at their exact sizes, leaves,
             /// strings and arena chunks (the arena's capacity, spare room
             /// included). Allocator size-class rounding is not included, so
-            /// jemalloc reports somewhat more. Computed by a full traversal: O(n).
+            /// jemalloc reports somewhat more. O(1): the map counts node and string
+            /// bytes as they come and go.
             pub fn memory_usage(&self) -> usize {
                 self.raw.memory_usage()
             }
