@@ -505,22 +505,6 @@ impl<V, P: Policy> RawArt<V, P> {
             + self.len * P::L::heap_bytes::<Str<P>, V>()
     }
 
-    /// The inner nodes' bytes and the bytes strings own outside the store, added
-    /// up by a full traversal: what the counters behind
-    /// [`RawArt::memory_usage`] must agree with (see [`RawArt::check_invariants`]).
-    fn traversed_heap_bytes(&self) -> (usize, usize) {
-        let (mut nodes, mut strings) = (0, 0);
-        let mut stack: Vec<&Child<V, P>> = self.root.iter().collect();
-        while let Some(child) = stack.pop() {
-            with_inner!(child, n => {
-                n.for_each(&mut |_, c| stack.push(c));
-                nodes += child.node_bytes();
-                strings += P::S::own_heap_bytes(n.prefix());
-            }, l => strings += P::S::own_heap_bytes(P::L::suffix(l)));
-        }
-        (nodes, strings)
-    }
-
     /// Checks that a string handle's own record of its length (which lookups trust
     /// to step past a prefix) is the length of its bytes.
     fn check_remote_len(&self, s: &Str<P>, depth: usize) -> Result<(), String> {
@@ -535,15 +519,20 @@ impl<V, P: Policy> RawArt<V, P> {
 
     /// Checks every node: type-specific layout, child counts within the type's
     /// bounds, no inner node with fewer than two entries, the entry count, string
-    /// lengths recorded in handles, and that the string store holds exactly the
-    /// tree's out-of-line strings.
+    /// lengths recorded in handles, that the string store holds exactly the
+    /// tree's out-of-line strings, and the byte counts behind
+    /// [`RawArt::memory_usage`].
     pub(crate) fn check_invariants(&self) -> Result<(), String> {
         let mut entries = 0usize;
         let mut stored = 0usize;
+        // What the counters behind `memory_usage` must come to.
+        let (mut node_bytes, mut own_bytes) = (0usize, 0usize);
         let mut stack: Vec<(&Child<V, P>, usize)> = self.root.iter().map(|c| (c, 0)).collect();
         while let Some((child, depth)) = stack.pop() {
+            node_bytes += child.node_bytes();
             let result: Result<(), String> = with_inner!(child, n => {
                 stored += usize::from(P::S::in_store(n.prefix()));
+                own_bytes += P::S::own_heap_bytes(n.prefix());
                 self.check_remote_len(n.prefix(), depth)?;
                 entries += usize::from(n.end().is_some());
                 n.check_layout()?;
@@ -566,6 +555,7 @@ impl<V, P: Policy> RawArt<V, P> {
             }, l => {
                 entries += 1;
                 stored += usize::from(P::S::in_store(P::L::suffix(l)));
+                own_bytes += P::S::own_heap_bytes(P::L::suffix(l));
                 self.check_remote_len(P::L::suffix(l), depth)
             });
             result?;
@@ -583,17 +573,16 @@ impl<V, P: Policy> RawArt<V, P> {
                 ));
             }
         }
-        let (nodes, strings) = self.traversed_heap_bytes();
-        if nodes != self.node_bytes {
+        if node_bytes != self.node_bytes {
             return Err(format!(
-                "the inner nodes take {nodes} bytes but the tree counts {}",
+                "the inner nodes take {node_bytes} bytes but the tree counts {}",
                 self.node_bytes
             ));
         }
         if let Some(counted) = P::S::counted_own_bytes(&self.store) {
-            if counted != strings {
+            if counted != own_bytes {
                 return Err(format!(
-                    "the strings own {strings} heap bytes but the store counts {counted}"
+                    "the strings own {own_bytes} heap bytes but the store counts {counted}"
                 ));
             }
         }
