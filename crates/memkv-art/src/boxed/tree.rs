@@ -164,6 +164,7 @@ impl<V, P: Policy> RawArt<V, P> {
         let mut depth = 0;
         let found = loop {
             with_inner!(child, n => {
+                n.prefetch_search_lines();
                 let prefix = n.prefix();
                 match P::S::remote_len(prefix) {
                     Some(len) if deferred.has_room() && len <= key.len() - depth => {
@@ -177,7 +178,6 @@ impl<V, P: Policy> RawArt<V, P> {
                     break n.end()?;
                 }
                 child = n.find(key[depth])?;
-                child.prefetch_search_lines();
                 depth += 1;
             }, l => {
                 if self.bytes(P::L::suffix(l)) != &key[depth..] {
