@@ -61,6 +61,7 @@ pub struct Args {
     /// report the median of every figure. Speeds of one process on a shared machine
     /// vary by tens of percent from one process to the next; the median of 3 or 5
     /// tells a real difference from that noise. Memory figures repeat exactly.
+    /// Every round's speeds are listed after the table.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=99))]
     pub repeat: u32,
 }
@@ -375,7 +376,10 @@ fn measure_all(
     let bars = MultiProgress::new();
     let order = start_order(impls, repeat.max(1));
     let next = AtomicUsize::new(0);
-    let slots: Vec<Mutex<Vec<ImplResult>>> = impls.iter().map(|_| Mutex::new(Vec::new())).collect();
+    // Each result with its ticket, so that the repeats combine in the order of
+    // their rounds even when a later round finished first.
+    let slots: Vec<Mutex<Vec<(usize, ImplResult)>>> =
+        impls.iter().map(|_| Mutex::new(Vec::new())).collect();
     let measure_one = |name: &str| {
         let bar = bars.add(ProgressBar::new_spinner());
         bar.set_style(
@@ -414,7 +418,7 @@ fn measure_all(
                 slots[i]
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())
-                    .push(result);
+                    .push((ticket, result));
             });
         }
     });
@@ -422,11 +426,12 @@ fn measure_all(
         .into_iter()
         .zip(impls)
         .map(|(slot, name)| {
-            let runs = slot.into_inner().unwrap_or_else(|e| e.into_inner());
+            let mut runs = slot.into_inner().unwrap_or_else(|e| e.into_inner());
+            runs.sort_by_key(|&(ticket, _)| ticket);
             if runs.is_empty() {
                 ImplResult::failed(*name, "the measuring thread stopped")
             } else {
-                ImplResult::combine(runs)
+                ImplResult::combine(runs.into_iter().map(|(_, r)| r).collect())
             }
         })
         .collect()

@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use crate::report::{ImplResult, Report};
+use crate::report::{ImplResult, Report, Speeds};
 
 /// The column headers, in order.
 pub const HEADERS: [&str; 10] = [
@@ -133,6 +133,53 @@ fn cross_checks(report: &Report) -> Vec<String> {
         .collect()
 }
 
+/// With `--repeat`, how steady the speeds were: the heading, then the baseline's
+/// rates in each round and, for every other implementation, its rates over the
+/// baseline's in the same round, as `(name, figures)` pairs. Ratios per round,
+/// rather than the medians' ratio alone, show whether a lead holds in every round
+/// or only on average. Empty for a single measurement.
+fn rounds(report: &Report) -> Option<(String, Vec<(String, String)>)> {
+    let base = report.baseline()?;
+    let n = base.rounds.len();
+    if n < 2 {
+        return None;
+    }
+    let figures = |r: &ImplResult, cell: &dyn Fn(f64, Option<f64>) -> String| {
+        let columns: Vec<String> = (0..Speeds::NAMES.len())
+            .filter_map(|c| {
+                let cells: Vec<String> = r
+                    .rounds
+                    .iter()
+                    .zip(&base.rounds)
+                    .map(|(mine, theirs)| Some(cell(mine.in_order()[c]?, theirs.in_order()[c])))
+                    .collect::<Option<_>>()?;
+                Some(format!("{} {}", Speeds::NAMES[c], cells.join(" ")))
+            })
+            .collect();
+        columns.join(", ")
+    };
+    let mut lines = vec![(
+        base.name.clone(),
+        figures(base, &|rate, _| fmt_rate(Some(rate)).replace(' ', "")),
+    )];
+    for r in &report.results {
+        if r.name == base.name || !r.verified || r.rounds.len() != n {
+            continue;
+        }
+        let ratio = |rate: f64, base: Option<f64>| match base {
+            Some(b) if b > 0.0 => format!("{:.2}", rate / b),
+            _ => "-".to_owned(),
+        };
+        lines.push((r.name.clone(), figures(r, &ratio)));
+    }
+    let heading = format!(
+        "speeds in each of the {n} rounds ({} in keys/s, the others as a multiple of \
+         {}'s in the same round; the table gives the medians):",
+        base.name, base.name
+    );
+    Some((heading, lines))
+}
+
 /// The console table: the dataset line, aligned columns (names left, figures
 /// right), then the reasons of any failed run.
 pub fn text_table(report: &Report) -> String {
@@ -172,6 +219,13 @@ pub fn text_table(report: &Report) -> String {
         out.push_str(&line(r));
         out.push('\n');
     }
+    if let Some((heading, lines)) = rounds(report) {
+        let width = lines.iter().map(|(name, _)| name.len()).max().unwrap_or(0);
+        out.push_str(&format!("\n{heading}\n"));
+        for (name, figures) in lines {
+            out.push_str(&format!("  {name:<width$}  {figures}\n"));
+        }
+    }
     let checks = cross_checks(report);
     if !checks.is_empty() {
         out.push_str("\nself-reported sizes:\n");
@@ -200,6 +254,14 @@ pub fn markdown_table(report: &Report) -> String {
     out.push_str(&format!("| {} |\n", align.join(" | ")));
     for r in &report.results {
         out.push_str(&format!("| {} |\n", row(r, report).join(" | ")));
+    }
+    if let Some((heading, lines)) = rounds(report) {
+        let mut heading = heading;
+        heading[..1].make_ascii_uppercase();
+        out.push_str(&format!("\n{heading}\n\n"));
+        for (name, figures) in lines {
+            out.push_str(&format!("- {name}: {figures}\n"));
+        }
     }
     let checks = cross_checks(report);
     if !checks.is_empty() {

@@ -66,6 +66,10 @@ pub struct ImplResult {
     pub prefix_scans_per_s: Option<f64>,
     /// Whether every answer was checked and right.
     pub verified: bool,
+    /// With `--repeat`: the speeds of each measurement, in the order of the rounds
+    /// they ran in (the rates above are their medians). Empty for a single one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rounds: Vec<Speeds>,
     /// Why the run failed, for the console (not part of the JSON shape).
     #[serde(skip)]
     pub failure: Option<String>,
@@ -87,8 +91,53 @@ impl ImplResult {
             scan_entries_per_s: None,
             prefix_scans_per_s: None,
             verified: false,
+            rounds: Vec::new(),
             failure: Some(reason.into()),
         }
+    }
+
+    /// The rates of this result.
+    pub fn speeds(&self) -> Speeds {
+        Speeds {
+            build_keys_per_s: self.build_keys_per_s,
+            get_hit_per_s: self.get_hit_per_s,
+            get_miss_per_s: self.get_miss_per_s,
+            scan_entries_per_s: self.scan_entries_per_s,
+            prefix_scans_per_s: self.prefix_scans_per_s,
+        }
+    }
+}
+
+/// The rates of one measurement: the figures that vary from one process to the
+/// next (memory figures repeat to the byte). `None` where the operation is not
+/// supported.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Speeds {
+    /// See [`ImplResult::build_keys_per_s`].
+    pub build_keys_per_s: Option<f64>,
+    /// See [`ImplResult::get_hit_per_s`].
+    pub get_hit_per_s: Option<f64>,
+    /// See [`ImplResult::get_miss_per_s`].
+    pub get_miss_per_s: Option<f64>,
+    /// See [`ImplResult::scan_entries_per_s`].
+    pub scan_entries_per_s: Option<f64>,
+    /// See [`ImplResult::prefix_scans_per_s`].
+    pub prefix_scans_per_s: Option<f64>,
+}
+
+impl Speeds {
+    /// The column names of the rates, in table order.
+    pub const NAMES: [&'static str; 5] = ["build/insert", "get", "miss", "scan", "prefix"];
+
+    /// The rates in table order (see [`Speeds::NAMES`]).
+    pub fn in_order(&self) -> [Option<f64>; 5] {
+        [
+            self.build_keys_per_s,
+            self.get_hit_per_s,
+            self.get_miss_per_s,
+            self.scan_entries_per_s,
+            self.prefix_scans_per_s,
+        ]
     }
 }
 
@@ -101,9 +150,10 @@ fn median<T: Copy + PartialOrd>(figures: impl Iterator<Item = Option<T>>) -> Opt
 }
 
 impl ImplResult {
-    /// One result from several measurements of the same implementation (`--repeat`):
-    /// each figure is the median of the measurements, the peak the highest. A failed
-    /// measurement fails the whole result, with its reason.
+    /// One result from several measurements of the same implementation (`--repeat`),
+    /// given in the order they ran: each figure is the median of the measurements,
+    /// the peak the highest, and [`ImplResult::rounds`] keeps every measurement's
+    /// speeds. A failed measurement fails the whole result, with its reason.
     pub fn combine(runs: Vec<ImplResult>) -> ImplResult {
         if let Some(failed) = runs.iter().find(|r| !r.verified) {
             return failed.clone();
@@ -125,6 +175,11 @@ impl ImplResult {
             scan_entries_per_s: m(|r| r.scan_entries_per_s),
             prefix_scans_per_s: m(|r| r.prefix_scans_per_s),
             verified: true,
+            rounds: if runs.len() > 1 {
+                runs.iter().map(ImplResult::speeds).collect()
+            } else {
+                Vec::new()
+            },
             failure: None,
         }
     }
@@ -204,6 +259,13 @@ mod tests {
             (Some(3.0), Some(100), Some(3))
         );
         assert!(c.verified && c.scan_entries_per_s.is_none());
+        let gets: Vec<_> = c.rounds.iter().map(|s| s.get_hit_per_s).collect();
+        assert_eq!(
+            gets,
+            [Some(5.0), Some(1.0), Some(3.0)],
+            "in the order they ran"
+        );
+        assert!(ImplResult::combine(vec![run(5.0, 1)]).rounds.is_empty());
         let c = ImplResult::combine(vec![run(5.0, 1), ImplResult::failed("X", "wrong")]);
         assert!(!c.verified && c.failure.as_deref() == Some("wrong"));
         assert!(!ImplResult::combine(Vec::new()).verified);

@@ -211,6 +211,7 @@ fn try_measure<S: Subject>(
         scan_entries_per_s: scanned.map(|()| rate(n, scan_time)),
         prefix_scans_per_s: prefix_supported.then(|| rate(w.prefixes.len(), prefix_time)),
         verified: true,
+        rounds: Vec::new(),
         failure: None,
     })
 }

@@ -17,6 +17,7 @@ fn ok(name: &str, bytes: u64, rates: [Option<f64>; 5], self_reported: Option<u64
         scan_entries_per_s: rates[3],
         prefix_scans_per_s: rates[4],
         verified: true,
+        rounds: Vec::new(),
         failure: None,
     }
 }
@@ -173,4 +174,54 @@ fn build_peaks_are_reported_but_not_published() {
         !report.to_json().contains("peak"),
         "peaks are not in the JSON shape"
     );
+}
+
+#[test]
+fn repeated_runs_show_each_rounds_rates_against_the_baselines() {
+    let run = |name: &str, build: f64, get: f64| {
+        ok(
+            name,
+            1_000_000,
+            [Some(build), Some(get), None, None, None],
+            None,
+        )
+    };
+    let base = ImplResult::combine(vec![
+        run("BTreeMap", 1e6, 800_000.0),
+        run("BTreeMap", 1e6, 1_000_000.0),
+        run("BTreeMap", 1e6, 500_000.0),
+    ]);
+    let art = ImplResult::combine(vec![
+        run("Art", 2e6, 880_000.0),
+        run("Art", 2e6, 900_000.0),
+        run("Art", 2e6, 600_000.0),
+    ]);
+    let mut report = fixed_report();
+    report.results = vec![base, art];
+
+    let text = render::text_table(&report);
+    assert!(text.contains("speeds in each of the 3 rounds"), "{text}");
+    assert!(
+        text.contains("  BTreeMap  build/insert 1.00M 1.00M 1.00M, get 800.0K 1.00M 500.0K\n"),
+        "{text}"
+    );
+    // Ahead by the medians (900 K over 800 K), behind in the second round.
+    assert!(
+        text.contains("  Art       build/insert 2.00 2.00 2.00, get 1.10 0.90 1.20\n"),
+        "{text}"
+    );
+    let md = render::markdown_table(&report);
+    assert!(
+        md.contains("- Art: build/insert 2.00 2.00 2.00, get 1.10 0.90 1.20\n"),
+        "{md}"
+    );
+
+    // The JSON carries every round and reads back.
+    let json: serde_json::Value = serde_json::from_str(&report.to_json()).unwrap();
+    assert_eq!(json["results"][1]["rounds"][1]["get_hit_per_s"], 900_000.0);
+    let back: Report = serde_json::from_value(json).unwrap();
+    assert_eq!(back.results[1].rounds, report.results[1].rounds);
+
+    // A single measurement has no rounds to show.
+    assert!(!render::text_table(&fixed_report()).contains("rounds"));
 }
