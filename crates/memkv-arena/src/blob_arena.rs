@@ -347,6 +347,7 @@ mod tests {
     use proptest::prelude::*;
 
     #[test]
+    #[cfg_attr(miri, ignore = "arithmetic only: no unsafe code to check")]
     fn classes_are_monotone_and_tight() {
         let mut last = (0, 0);
         for len in 0..20_000 {
@@ -386,7 +387,7 @@ mod tests {
     })]
         #[test]
         fn matches_a_vec_of_vecs(ops in proptest::collection::vec(
-            (any::<bool>(), any::<usize>(), proptest::collection::vec(any::<u8>(), 0..300)),
+            (any::<bool>(), any::<usize>(), crate::test_bytes::bytes(0..300)),
             1..if cfg!(miri) { 30 } else { 300 },
         )) {
             let mut a = BlobArena::new();

@@ -448,8 +448,8 @@ mod tests {
     fn op() -> impl Strategy<Value = Op> {
         prop_oneof![
             4 => prop_oneof![
-                8 => proptest::collection::vec(any::<u8>(), 0..40),
-                1 => proptest::collection::vec(any::<u8>(), 100..400),
+                8 => crate::test_bytes::bytes(0..40),
+                1 => crate::test_bytes::bytes(100..400),
             ]
             .prop_map(Op::Alloc),
             2 => any::<usize>().prop_map(Op::Free),

@@ -41,6 +41,8 @@ mod prefetch;
 #[allow(unsafe_code)]
 mod slab;
 mod slots;
+#[cfg(test)]
+mod test_bytes;
 
 pub use blob_arena::{BlobArena, BlobRef, BLOB_CHUNK};
 pub use byte_arena::{ByteArena, Relocator, CHUNK_SIZE};
