@@ -137,7 +137,7 @@ fn cross_checks(report: &Report) -> Vec<String> {
 /// rates in each round and, for every other implementation, its rates over the
 /// baseline's in the same round, as `(name, figures)` pairs. Ratios per round,
 /// rather than the medians' ratio alone, show whether a lead holds in every round
-/// or only on average. Empty for a single measurement.
+/// or only on average. `None` for a single measurement.
 fn rounds(report: &Report) -> Option<(String, Vec<(String, String)>)> {
     let base = report.baseline()?;
     let n = base.rounds.len();
