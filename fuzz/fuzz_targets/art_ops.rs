@@ -19,20 +19,27 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let ops = decode::ops(rest);
-    match which % 4 {
-        0 => run::<ArenaArt<u64>>("ArenaArt", &ops),
-        1 => run::<CompactArt<u64>>("CompactArt", &ops),
-        2 => run::<UltraCompactArt<u64>>("UltraCompactArt", &ops),
-        _ => run::<AdaptiveRadixTree<u64>>("AdaptiveRadixTree", &ops),
+    match which % 5 {
+        0 => run("ArenaArt", ArenaArt::new(), &ops),
+        1 => run("CompactArt", CompactArt::new(), &ops),
+        2 => run("UltraCompactArt", UltraCompactArt::new(), &ops),
+        3 => run("AdaptiveRadixTree", AdaptiveRadixTree::new(), &ops),
+        // The bucket layout of a map past 8 GiB: chunks of one size class each
+        // after the first (shared) chunk.
+        _ => run(
+            "ArenaArt (class bucket chunks)",
+            ArenaArt::with_class_bucket_chunks_from(1),
+            &ops,
+        ),
     }
 });
 
-fn run<M>(name: &str, ops: &[Op])
+fn run<M>(name: &str, mut map: M, ops: &[Op])
 where
-    M: OrderedMapMut<Value = u64> + CheckInvariants + Default,
+    M: OrderedMapMut<Value = u64> + CheckInvariants,
 {
     let suite = Suite::<M>::new(name).with_invariants();
-    if let Err(why) = suite.replay(&mut M::default(), ops) {
+    if let Err(why) = suite.replay(&mut map, ops) {
         panic!("{name}: {why}");
     }
 }

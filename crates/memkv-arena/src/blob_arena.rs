@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! chunks[c]: | block | block ... | (free tail) |      blocks are multiples of 8 bytes
-//! BlobRef (u32, below 2^31) = chunk (16 bits) | offset in chunk / 8 (15 bits)
+//! BlobRef (u32, below 2^31 - 1) = chunk (16 bits) | position in chunk (15 bits)
 //! free[class]: refs of vacant blocks of that class, reused last-freed first
 //! ```
 //!
@@ -18,67 +18,96 @@
 //! 256 bytes to [`BLOB_CHUNK`]; blocks larger than a quarter chunk get a chunk of
 //! their own, released when the block is freed.
 //!
+//! **Capacity: shared chunks, then one class per chunk.** A ref has 31 bits. In
+//! the first 2^15 chunks (8 GiB of blocks, about 300 M Debian paths in
+//! `ArenaArt`'s buckets) blocks of every class share a chunk and the position
+//! counts 8-byte granules: the least slack for small maps. Counting 8-byte
+//! granules everywhere would stop at 16 GiB, short of the billions of keys this
+//! library is for; counting 64-byte ones past 8 GiB would round every block up
+//! (measured: +4.5 bytes per Debian path). So the chunks after the first 2^15 are
+//! *class chunks*: each holds blocks of one size class, and the position counts
+//! blocks, so nothing is rounded. A class's chunks double from 64 KiB to 4 MiB,
+//! so what the classes' last chunks have not filled yet stays near 1% of the
+//! 8 GiB already stored (at most 4 MiB for each of the 60 or so classes in use;
+//! 80 MB measured for 7.3 M Debian paths stored in class chunks alone). That is
+//! 128 GiB more for blocks of 128 bytes and up (a chunk holds at most 2^15
+//! blocks), about 136 GiB in all: more than `ArenaArt`'s `u32` value slots
+//! (4.29 billion keys) need for file paths. Which kind a chunk is follows from
+//! its index, so a lookup tells them apart with one comparison.
+//!
 //! The arena does not record block lengths: the owner's blocks describe their own
 //! length, and the owner passes it to [`BlobArena::free`].
 
 use std::fmt;
 
-/// Bytes of address space per chunk: 256 KiB.
+/// Bytes of address space per shared chunk: 256 KiB.
 pub const BLOB_CHUNK: usize = 1 << 18;
-/// Block sizes and offsets are multiples of this.
+/// Block sizes, and positions in shared chunks, are multiples of this.
 const GRANULE: usize = 8;
 const GRANULE_SHIFT: u32 = 3;
-/// Bits of a ref holding the offset (in granules) within the chunk.
-const OFFSET_BITS: u32 = 15;
-/// One past the largest chunk index (refs stay below 2^31).
-const MAX_CHUNKS: usize = 1 << 16;
-/// The first chunk's size; later chunks double up to [`BLOB_CHUNK`].
+/// Bits of a ref holding the position within the chunk.
+const POSITION_BITS: u32 = 15;
+/// Index of the first class chunk (after 8 GiB of shared ones).
+const CLASS_CHUNKS_FROM: usize = 1 << 15;
+/// One past the largest chunk index: refs stay below 2^31 - 1, so that an owner
+/// tagging them with its top bit never produces `u32::MAX`.
+const MAX_CHUNKS: usize = (1 << 16) - 1;
+/// The first shared chunk's size; later ones double up to [`BLOB_CHUNK`].
 const FIRST_CHUNK: usize = 256;
+/// A class's first class chunk holds about this many bytes; later ones double.
+const FIRST_CLASS_CHUNK: usize = 1 << 16;
+/// A class chunk holds at most this many bytes (and at most 2^15 blocks).
+const MAX_CLASS_CHUNK: usize = 1 << 22;
 /// Blocks longer than this get a chunk of their own.
 const DEDICATED: usize = BLOB_CHUNK / 4;
 /// Classes up to this many granules are exact.
 const EXACT: usize = 16;
+/// No chunk (in [`BlobArena::class_current`]).
+const NO_CHUNK: u32 = u32::MAX;
 
-const _: () = assert!(BLOB_CHUNK == GRANULE << OFFSET_BITS);
+const _: () = assert!(BLOB_CHUNK == GRANULE << POSITION_BITS);
+const _: () = assert!(GRANULE == 1 << GRANULE_SHIFT);
 
-/// A reference to a block of a [`BlobArena`]: a `u32` below 2^31.
+/// A reference to a block of a [`BlobArena`]: a `u32` below 2^31 - 1.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct BlobRef(u32);
 
 impl BlobRef {
-    fn new(chunk: usize, offset: usize) -> BlobRef {
-        debug_assert!(chunk < MAX_CHUNKS && offset < BLOB_CHUNK && offset % GRANULE == 0);
-        BlobRef(((chunk as u32) << OFFSET_BITS) | (offset >> GRANULE_SHIFT) as u32)
+    /// The ref of block number `position` of chunk `chunk`: counted in 8-byte
+    /// granules in a shared chunk, in blocks in a class chunk.
+    fn new(chunk: usize, position: usize) -> BlobRef {
+        debug_assert!(chunk < MAX_CHUNKS && position < 1 << POSITION_BITS);
+        BlobRef(((chunk as u32) << POSITION_BITS) | position as u32)
     }
 
-    /// The ref as a `u32` (always below 2^31).
+    /// The ref as a `u32` (always below 2^31 - 1).
     #[inline]
     pub fn to_u32(self) -> u32 {
         self.0
     }
 
     /// The ref whose [`to_u32`](BlobRef::to_u32) is `raw`. Meaningful only for the
-    /// arena that made it; panics if `raw` is 2^31 or more.
+    /// arena that made it; panics if `raw` is 2^31 - 1 or more.
     #[inline]
     pub fn from_u32(raw: u32) -> BlobRef {
-        assert!(raw < 1 << 31, "BlobRef out of range");
+        assert!(raw < (1 << 31) - 1, "BlobRef out of range");
         BlobRef(raw)
     }
 
     #[inline]
     fn chunk(self) -> usize {
-        (self.0 >> OFFSET_BITS) as usize
+        (self.0 >> POSITION_BITS) as usize
     }
 
     #[inline]
-    fn offset(self) -> usize {
-        ((self.0 & ((1 << OFFSET_BITS) - 1)) as usize) << GRANULE_SHIFT
+    fn position(self) -> usize {
+        (self.0 & ((1 << POSITION_BITS) - 1)) as usize
     }
 }
 
 impl fmt::Debug for BlobRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "BlobRef({}:{})", self.chunk(), self.offset())
+        write!(f, "BlobRef({}:{})", self.chunk(), self.position())
     }
 }
 
@@ -108,10 +137,18 @@ fn class_of(len: usize) -> (usize, usize) {
 /// assert_eq!(y, x, "a block of the same class is reused");
 /// assert_eq!(a.blocks(), 1);
 /// ```
-#[derive(Default)]
 pub struct BlobArena {
     chunks: Vec<Vec<u8>>,
-    /// The chunk new blocks are carved from.
+    /// The index of the first class chunk: [`CLASS_CHUNKS_FROM`], lower only in
+    /// tests (which cannot afford 8 GiB to reach them).
+    class_chunks_from: usize,
+    /// The block size of each class chunk, from `class_chunks_from` on (0 for a
+    /// dedicated block's chunk, whose one block is at position 0).
+    class_chunk_block: Vec<u32>,
+    /// The chunk new blocks of each class are carved from, once the shared
+    /// chunks are used up (`NO_CHUNK` before a class has one).
+    class_current: Vec<u32>,
+    /// The shared chunk new blocks are carved from.
     current: Option<usize>,
     /// Vacant blocks of each class.
     free: Vec<Vec<u32>>,
@@ -135,6 +172,9 @@ impl Clone for BlobArena {
         // running capacities are counted again on the copy.
         let mut copy = BlobArena {
             chunks: self.chunks.clone(),
+            class_chunks_from: self.class_chunks_from,
+            class_chunk_block: self.class_chunk_block.clone(),
+            class_current: self.class_current.clone(),
             current: self.current,
             free: self.free.clone(),
             free_chunks: self.free_chunks.clone(),
@@ -149,10 +189,55 @@ impl Clone for BlobArena {
     }
 }
 
+impl Default for BlobArena {
+    fn default() -> BlobArena {
+        BlobArena::with_class_chunks_from(CLASS_CHUNKS_FROM)
+    }
+}
+
 impl BlobArena {
     /// An empty arena; it allocates nothing until the first block.
     pub fn new() -> BlobArena {
         BlobArena::default()
+    }
+
+    /// An empty arena whose chunks hold one class each (see the module
+    /// documentation) from chunk index `index` on, instead of from 2^15. For
+    /// tests of the arena and its owners: a small arena reaches class chunks.
+    #[doc(hidden)]
+    pub fn with_class_chunks_from(index: usize) -> BlobArena {
+        BlobArena {
+            chunks: Vec::new(),
+            class_chunks_from: index.min(CLASS_CHUNKS_FROM),
+            class_chunk_block: Vec::new(),
+            class_current: Vec::new(),
+            current: None,
+            free: Vec::new(),
+            free_chunks: Vec::new(),
+            blocks: 0,
+            block_bytes: 0,
+            free_bytes: 0,
+            chunk_capacity: 0,
+            free_capacity: 0,
+        }
+    }
+
+    /// The index of the first class chunk (see
+    /// [`BlobArena::with_class_chunks_from`]).
+    #[doc(hidden)]
+    pub fn class_chunks_from(&self) -> usize {
+        self.class_chunks_from
+    }
+
+    /// The chunk and byte offset of block `r`.
+    #[inline]
+    fn locate(&self, r: BlobRef) -> (usize, usize) {
+        let c = r.chunk();
+        let offset = match c.checked_sub(self.class_chunks_from) {
+            None => r.position() << GRANULE_SHIFT,
+            Some(i) => r.position() * self.class_chunk_block[i] as usize,
+        };
+        (c, offset)
     }
 
     /// Stores `data` in a new block (a vacant one of its class if there is one)
@@ -160,7 +245,8 @@ impl BlobArena {
     ///
     /// # Panics
     ///
-    /// If the arena would need more than 2^16 chunks (16 GiB of blocks).
+    /// If the arena would need more than 2^16 - 1 chunks (about 136 GiB of blocks
+    /// of 128 bytes or more; see the module documentation).
     pub fn alloc(&mut self, data: &[u8]) -> BlobRef {
         let len = data.len();
         self.blocks += 1;
@@ -174,7 +260,7 @@ impl BlobArena {
                     self.chunks[c as usize] = buf;
                     c as usize
                 }
-                None => self.push_chunk(buf),
+                None => self.push_chunk(buf, 0),
             };
             return BlobRef::new(c, 0);
         }
@@ -183,39 +269,73 @@ impl BlobArena {
         if let Some(raw) = self.free.get_mut(class).and_then(Vec::pop) {
             self.free_bytes -= bytes;
             let r = BlobRef(raw);
-            let start = r.offset();
-            self.chunks[r.chunk()][start..start + len].copy_from_slice(data);
+            let (c, start) = self.locate(r);
+            self.chunks[c][start..start + len].copy_from_slice(data);
             return r;
         }
-        let c = self.chunk_for(bytes);
+        let (c, position) = self.room_for(class, bytes);
         let buf = &mut self.chunks[c];
         let start = buf.len();
         buf.extend_from_slice(data);
         buf.resize(start + bytes, 0);
-        BlobRef::new(c, start)
+        BlobRef::new(c, position)
     }
 
-    /// A chunk with room for `bytes` more, creating it if needed.
-    fn chunk_for(&mut self, bytes: usize) -> usize {
+    /// A chunk with room for a new block of `class` (`bytes` long), creating it
+    /// if needed, and the new block's position in it.
+    fn room_for(&mut self, class: usize, bytes: usize) -> (usize, usize) {
         if let Some(c) = self.current {
             let buf = &self.chunks[c];
             if buf.capacity() - buf.len() >= bytes {
-                return c;
+                return (c, buf.len() >> GRANULE_SHIFT);
             }
         }
-        let size = match self.current {
-            Some(c) => (self.chunks[c].capacity() * 2).min(BLOB_CHUNK),
-            None => FIRST_CHUNK,
+        if self.chunks.len() < self.class_chunks_from {
+            let size = match self.current {
+                Some(c) => (self.chunks[c].capacity() * 2).min(BLOB_CHUNK),
+                None => FIRST_CHUNK,
+            }
+            .max(bytes);
+            let c = self.push_chunk(Vec::with_capacity(size), 0);
+            self.current = Some(c);
+            return (c, 0);
         }
-        .max(bytes);
-        let c = self.push_chunk(Vec::with_capacity(size));
-        self.current = Some(c);
-        c
+        // The shared chunks are used up: blocks of this class go to a chunk of
+        // its own, counted in blocks.
+        self.current = None;
+        if self.class_current.len() <= class {
+            self.class_current.resize(class + 1, NO_CHUNK);
+        }
+        let last = self.class_current[class];
+        if last != NO_CHUNK {
+            let buf = &self.chunks[last as usize];
+            if buf.capacity() - buf.len() >= bytes {
+                return (last as usize, buf.len() / bytes);
+            }
+        }
+        let max_blocks = (MAX_CLASS_CHUNK / bytes).min(1 << POSITION_BITS);
+        let blocks = match last {
+            NO_CHUNK => FIRST_CLASS_CHUNK / bytes,
+            c => 2 * self.chunks[c as usize].capacity() / bytes,
+        }
+        .clamp(1, max_blocks);
+        let c = self.push_chunk(Vec::with_capacity(blocks * bytes), bytes);
+        self.class_current[class] = c as u32;
+        (c, 0)
     }
 
-    fn push_chunk(&mut self, buf: Vec<u8>) -> usize {
+    /// Appends chunk `buf`, a class chunk of `block`-byte blocks if it falls
+    /// past the shared chunks (`block` 0: a dedicated block's chunk).
+    fn push_chunk(&mut self, buf: Vec<u8>, block: usize) -> usize {
         let c = self.chunks.len();
-        assert!(c < MAX_CHUNKS, "BlobArena: more than {MAX_CHUNKS} chunks");
+        assert!(
+            c < MAX_CHUNKS,
+            "BlobArena: full ({MAX_CHUNKS} chunks in use); for more keys than this, \
+             split them over several maps, or use a frozen or hybrid store"
+        );
+        if c >= self.class_chunks_from {
+            self.class_chunk_block.push(block as u32);
+        }
         self.chunk_capacity += buf.capacity();
         self.chunks.push(buf);
         c
@@ -225,14 +345,16 @@ impl BlobArena {
     /// (the block's owner knows where the block ends).
     #[inline]
     pub fn get(&self, r: BlobRef) -> &[u8] {
-        &self.chunks[r.chunk()][r.offset()..]
+        let (c, start) = self.locate(r);
+        &self.chunks[c][start..]
     }
 
     /// Hints the CPU to load the start of block `r` soon (see [`crate::prefetch`]).
     #[inline]
     pub fn prefetch(&self, r: BlobRef) {
-        if let Some(chunk) = self.chunks.get(r.chunk()) {
-            crate::prefetch(chunk.as_ptr().wrapping_add(r.offset()));
+        let (c, start) = self.locate(r);
+        if let Some(chunk) = self.chunks.get(c) {
+            crate::prefetch(chunk.as_ptr().wrapping_add(start));
         }
     }
 
@@ -241,10 +363,11 @@ impl BlobArena {
     pub fn free(&mut self, r: BlobRef, len: usize) {
         self.blocks -= 1;
         if len > DEDICATED {
-            debug_assert_eq!((r.offset(), self.chunks[r.chunk()].len()), (0, len));
+            let (c, start) = self.locate(r);
+            debug_assert_eq!((start, self.chunks[c].len()), (0, len));
             self.block_bytes -= len;
-            self.chunk_capacity -= std::mem::take(&mut self.chunks[r.chunk()]).capacity();
-            self.free_chunks.push(r.chunk() as u32);
+            self.chunk_capacity -= std::mem::take(&mut self.chunks[c]).capacity();
+            self.free_chunks.push(c as u32);
             return;
         }
         let (class, bytes) = class_of(len);
@@ -268,8 +391,8 @@ impl BlobArena {
             && data.len() <= DEDICATED
             && class_of(old_len) == class_of(data.len())
         {
-            let start = r.offset();
-            self.chunks[r.chunk()][start..start + data.len()].copy_from_slice(data);
+            let (c, start) = self.locate(r);
+            self.chunks[c][start..start + data.len()].copy_from_slice(data);
             return r;
         }
         self.free(r, old_len);
@@ -300,13 +423,19 @@ impl BlobArena {
             + self.free_capacity * 4
             + self.free.capacity() * std::mem::size_of::<Vec<u32>>()
             + self.free_chunks.capacity() * 4
+            + (self.class_chunk_block.capacity() + self.class_current.capacity()) * 4
     }
 
-    /// Returns the unused tail of the current chunk and the spare capacity of the
-    /// side tables to the allocator.
+    /// Returns the unused tail of the current chunks and the spare capacity of
+    /// the side tables to the allocator.
     pub fn shrink_to_fit(&mut self) {
         if let Some(c) = self.current.take() {
             self.chunks[c].shrink_to_fit();
+        }
+        for &c in &self.class_current {
+            if c != NO_CHUNK {
+                self.chunks[c as usize].shrink_to_fit();
+            }
         }
         self.chunks.shrink_to_fit();
         for f in &mut self.free {
@@ -317,6 +446,8 @@ impl BlobArena {
         }
         self.free.shrink_to_fit();
         self.free_chunks.shrink_to_fit();
+        self.class_chunk_block.shrink_to_fit();
+        self.class_current.shrink_to_fit();
         (self.chunk_capacity, self.free_capacity) = self.recount();
     }
 
@@ -379,18 +510,72 @@ mod tests {
         assert_eq!((a.blocks(), a.block_bytes()), (0, 0));
     }
 
+    #[test]
+    fn refs_stay_clear_of_the_owners_tag() {
+        // The largest ref an arena can make stays below 2^31 - 1, which an owner
+        // tagging refs with the top bit would turn into `u32::MAX`.
+        let last = BlobRef::new(MAX_CHUNKS - 1, (1 << POSITION_BITS) - 1);
+        assert_eq!(last.to_u32(), (1 << 31) - 1 - (1 << POSITION_BITS));
+        assert_eq!(BlobRef::from_u32(last.to_u32()), last);
+        assert_eq!(
+            CLASS_CHUNKS_FROM * BLOB_CHUNK,
+            8 << 30,
+            "8 GiB of shared chunks"
+        );
+    }
+
+    #[test]
+    fn class_chunks_hold_one_class_each_without_rounding() {
+        // Chunk 0 is shared; from chunk 1 on each chunk holds one class, and
+        // blocks of a class lie back to back.
+        let mut a = BlobArena::with_class_chunks_from(1);
+        let mut refs = Vec::new();
+        let n = if cfg!(miri) { 600 } else { 5000 };
+        for i in 0..n {
+            let data = vec![(i % 251) as u8; 1 + i * 37 % 400];
+            refs.push((a.alloc(&data), data));
+        }
+        for (r, data) in &refs {
+            let (c, start) = a.locate(*r);
+            assert_eq!(&a.get(*r)[..data.len()], &data[..]);
+            if c >= 1 {
+                let bytes = class_of(data.len()).1;
+                assert_eq!(a.class_chunk_block[c - 1] as usize, bytes);
+                assert_eq!(start, r.position() * bytes);
+            }
+        }
+        let in_class_chunks = refs.iter().filter(|(r, _)| r.chunk() >= 1).count();
+        assert!(in_class_chunks > n - 100, "{in_class_chunks}");
+        let classes: usize = a.class_current.iter().filter(|&&c| c != NO_CHUNK).count();
+        assert!(classes > 20, "{classes} classes with chunks of their own");
+        let bytes: usize = refs.iter().map(|(_, d)| class_of(d.len()).1).sum();
+        assert_eq!(a.block_bytes(), bytes);
+        // Shrinking returns the class chunks' free tails; allocating goes on.
+        a.shrink_to_fit();
+        assert!(a.chunks[1..].iter().all(|c| c.capacity() == c.len()));
+        let extra = a.alloc(b"after shrinking");
+        assert_eq!(&a.get(extra)[..15], b"after shrinking");
+        for (r, d) in refs {
+            a.free(r, d.len());
+        }
+        a.free(extra, 15);
+        assert_eq!((a.blocks(), a.block_bytes()), (0, 0));
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig {
         cases: if cfg!(miri) { 4 } else { 256 },
         failure_persistence: None,
         ..ProptestConfig::default()
     })]
+        /// With class chunks from index 0, 1 or 3 (dedicated chunks and freed
+        /// blocks reused across shared and class chunks), or none at all.
         #[test]
-        fn matches_a_vec_of_vecs(ops in proptest::collection::vec(
+        fn matches_a_vec_of_vecs(class_from in prop::sample::select(vec![0, 1, 3, CLASS_CHUNKS_FROM]), ops in proptest::collection::vec(
             (any::<bool>(), any::<usize>(), crate::test_bytes::bytes(0..300)),
             1..if cfg!(miri) { 30 } else { 300 },
         )) {
-            let mut a = BlobArena::new();
+            let mut a = BlobArena::with_class_chunks_from(class_from);
             let mut model: Vec<(BlobRef, Vec<u8>)> = Vec::new();
             for (alloc, i, data) in ops {
                 if alloc || model.is_empty() {
@@ -407,6 +592,8 @@ mod tests {
                 prop_assert_eq!(a.blocks(), model.len());
                 let bytes: usize = model.iter().map(|(_, d)| class_of(d.len()).1).sum();
                 prop_assert_eq!(a.block_bytes(), bytes);
+                // Debug builds recount the running capacities here.
+                prop_assert!(a.memory_usage() >= a.block_bytes());
             }
         }
     }

@@ -15,7 +15,8 @@
 //!   always initialized, so reading one by handle needs no occupancy check;
 //! - [`BlobArena`]: blocks rewritten as a whole (the trees' leaf buckets) in size
 //!   classes with a free list per class, named by 4-byte [`BlobRef`]s, so
-//!   rewrites reuse space instead of leaving dead bytes.
+//!   rewrites reuse space instead of leaving dead bytes (8 GiB of chunks shared
+//!   by all classes, then chunks of one class each: about 136 GiB in all).
 //!
 //! All four grow in chunks rather than by doubling one buffer, so a large store never
 //! holds twice its size during a reallocation and wastes at most one chunk.

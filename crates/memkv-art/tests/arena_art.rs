@@ -29,6 +29,54 @@ fn conforms_long() {
         .run(ArenaArt::new);
 }
 
+/// Buckets in chunks of one size class each, which a map only reaches past 8 GiB
+/// of buckets: from the first chunk on, and from the second (a map with both).
+#[test]
+fn conforms_with_class_bucket_chunks() {
+    for from in [0, 1] {
+        Suite::new(&format!("ArenaArt (class bucket chunks from {from})"))
+            .cases(32)
+            .max_ops(600)
+            .with_invariants()
+            .maintain(|m: &mut ArenaArt<u64>| m.compact())
+            .run(|| ArenaArt::with_class_bucket_chunks_from(from));
+    }
+}
+
+/// Enough keys to fill shared chunks and class chunks, then removes and
+/// compactions: every entry is where the model says.
+#[test]
+fn many_keys_across_shared_and_class_bucket_chunks() {
+    let mut kv = ArenaArt::with_class_bucket_chunks_from(3);
+    let mut model = BTreeMap::new();
+    for i in 0..60_000u64 {
+        let key = format!("/usr/share/doc/pkg-{}/file{}", i % 977, i * 7919 % 60_000);
+        assert_eq!(kv.insert(&key, i), model.insert(key.into_bytes(), i));
+    }
+    kv.check_invariants().unwrap();
+    model.retain(|k, v| {
+        if *v % 3 == 0 {
+            assert_eq!(kv.remove(k), Some(*v));
+            false
+        } else {
+            true
+        }
+    });
+    kv.check_invariants().unwrap();
+    for round in 0..2 {
+        assert_eq!(kv.len(), model.len(), "round {round}");
+        assert!(kv.iter().eq(model.iter().map(|(k, v)| (k.clone(), v))));
+        for (k, v) in &model {
+            assert_eq!(kv.get(k), Some(v));
+        }
+        kv.compact();
+        kv.check_invariants().unwrap();
+    }
+    kv.clear();
+    kv.insert(b"k", 1);
+    assert_eq!(kv.get(b"k"), Some(&1));
+}
+
 #[test]
 fn seed_quick_start() {
     let mut kv: ArenaArt<u64> = ArenaArt::new();

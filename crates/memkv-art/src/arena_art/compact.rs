@@ -35,7 +35,8 @@ impl<V> ArenaArt<V> {
     /// removing many keys; it takes O(n) time and briefly needs the memory of a
     /// second copy.
     pub fn compact(&mut self) {
-        let mut old = std::mem::take(self);
+        let empty = self.empty_like();
+        let mut old = std::mem::replace(self, empty);
         let mut cursor = Cursor::default();
         cursor.seek_first(old.shape(), Bound::Unbounded);
         while let Some(l) =

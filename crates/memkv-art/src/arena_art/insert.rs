@@ -49,9 +49,9 @@ impl<V> ArenaArt<V> {
     /// # Panics
     ///
     /// Like `Vec` on capacity overflow, if the map would exceed its addressing
-    /// limits: 2^32 - 1 entries, 2^28 - 1 nodes of one size class, 16 GiB of leaf
-    /// buckets (about 550 M keys at the bucket density of file paths), or 2^23
-    /// byte-arena chunks (2 TiB of long prefixes).
+    /// limits: 2^32 - 1 entries, 2^28 - 1 nodes of one size class, about 136 GiB
+    /// of leaf buckets (more than 2^32 keys at the bucket density of file paths),
+    /// or 2^23 byte-arena chunks (2 TiB of long prefixes).
     pub fn insert(&mut self, key: impl AsRef<[u8]>, value: V) -> Option<V> {
         let key = key.as_ref();
         match self.locate(key) {

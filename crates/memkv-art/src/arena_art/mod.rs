@@ -153,15 +153,35 @@ fn lcp(a: &[u8], b: &[u8]) -> usize {
 impl<V> ArenaArt<V> {
     /// An empty map; it allocates nothing until the first insert.
     pub fn new() -> ArenaArt<V> {
+        ArenaArt::with_buckets(BlobArena::new())
+    }
+
+    /// An empty map whose bucket store puts each size class in chunks of its own
+    /// from chunk `index` on, instead of after its first 8 GiB of buckets (see
+    /// `memkv_arena::BlobArena`): lets tests and measurements reach the layout
+    /// of a map of billions of keys with a small one. `clear` and `compact` keep
+    /// the setting.
+    #[doc(hidden)]
+    pub fn with_class_bucket_chunks_from(index: usize) -> ArenaArt<V> {
+        ArenaArt::with_buckets(BlobArena::with_class_chunks_from(index))
+    }
+
+    /// An empty map over an empty bucket store `buckets`.
+    fn with_buckets(buckets: BlobArena) -> ArenaArt<V> {
         ArenaArt {
             root: NONE,
             nodes: Nodes::default(),
-            buckets: BlobArena::new(),
+            buckets,
             values: Slab::new(),
             arena: ByteArena::new(),
             len: 0,
             scratch: Vec::new(),
         }
+    }
+
+    /// An empty map with the same bucket-store setting as this one.
+    fn empty_like(&self) -> ArenaArt<V> {
+        ArenaArt::with_class_bucket_chunks_from(self.buckets.class_chunks_from())
     }
 
     /// The number of entries.
@@ -366,7 +386,7 @@ impl<V> ArenaArt<V> {
 
     /// Removes every entry and releases the map's memory.
     pub fn clear(&mut self) {
-        *self = ArenaArt::new();
+        *self = self.empty_like();
     }
 
     /// The entry whose key is the longest prefix of `key` (`key` itself
