@@ -281,47 +281,66 @@ impl BlobArena {
         BlobRef::new(c, position)
     }
 
-    /// A chunk with room for a new block of `class` (`bytes` long), creating it
-    /// if needed, and the new block's position in it.
+    /// A chunk with room for a new block of `class` (`bytes` long), and the new
+    /// block's position in it. The current chunk grows in place (doubling, up to
+    /// the largest chunk of its kind) before a new chunk is opened, so chunk
+    /// indices are spent on full chunks only: shrinking the arena and writing
+    /// again does not use one up. Growing a chunk moves its bytes, not its
+    /// blocks' refs.
     fn room_for(&mut self, class: usize, bytes: usize) -> (usize, usize) {
-        if let Some(c) = self.current {
-            let buf = &self.chunks[c];
-            if buf.capacity() - buf.len() >= bytes {
-                return (c, buf.len() >> GRANULE_SHIFT);
+        if self.chunks.len() < self.class_chunks_from || self.current.is_some() {
+            if let Some(c) = self.current {
+                if self.make_room(c, bytes, BLOB_CHUNK) {
+                    return (c, self.chunks[c].len() >> GRANULE_SHIFT);
+                }
+            }
+            if self.chunks.len() < self.class_chunks_from {
+                let size = match self.current {
+                    Some(_) => BLOB_CHUNK,
+                    None => FIRST_CHUNK.max(bytes),
+                };
+                let c = self.push_chunk(Vec::with_capacity(size), 0);
+                self.current = Some(c);
+                return (c, 0);
             }
         }
-        if self.chunks.len() < self.class_chunks_from {
-            let size = match self.current {
-                Some(c) => (self.chunks[c].capacity() * 2).min(BLOB_CHUNK),
-                None => FIRST_CHUNK,
-            }
-            .max(bytes);
-            let c = self.push_chunk(Vec::with_capacity(size), 0);
-            self.current = Some(c);
-            return (c, 0);
-        }
-        // The shared chunks are used up: blocks of this class go to a chunk of
-        // its own, counted in blocks.
+        // The shared chunks are used up: blocks of this class go to chunks of
+        // its own, positions counted in blocks.
         self.current = None;
         if self.class_current.len() <= class {
             self.class_current.resize(class + 1, NO_CHUNK);
         }
+        let largest = (MAX_CLASS_CHUNK / bytes).min(1 << POSITION_BITS) * bytes;
         let last = self.class_current[class];
-        if last != NO_CHUNK {
-            let buf = &self.chunks[last as usize];
-            if buf.capacity() - buf.len() >= bytes {
-                return (last as usize, buf.len() / bytes);
-            }
+        if last != NO_CHUNK && self.make_room(last as usize, bytes, largest) {
+            let c = last as usize;
+            return (c, self.chunks[c].len() / bytes);
         }
-        let max_blocks = (MAX_CLASS_CHUNK / bytes).min(1 << POSITION_BITS);
-        let blocks = match last {
-            NO_CHUNK => FIRST_CLASS_CHUNK / bytes,
-            c => 2 * self.chunks[c as usize].capacity() / bytes,
+        let size = match last {
+            NO_CHUNK => (FIRST_CLASS_CHUNK / bytes).max(1) * bytes,
+            _ => largest,
         }
-        .clamp(1, max_blocks);
-        let c = self.push_chunk(Vec::with_capacity(blocks * bytes), bytes);
+        .min(largest);
+        let c = self.push_chunk(Vec::with_capacity(size), bytes);
         self.class_current[class] = c as u32;
         (c, 0)
+    }
+
+    /// Whether chunk `c` has room for `bytes` more, after growing it in place
+    /// (doubling, up to `largest` bytes) if it had not.
+    fn make_room(&mut self, c: usize, bytes: usize, largest: usize) -> bool {
+        let buf = &mut self.chunks[c];
+        let (len, capacity) = (buf.len(), buf.capacity());
+        if capacity - len >= bytes {
+            return true;
+        }
+        if len + bytes > largest {
+            return false;
+        }
+        let target = (capacity * 2).clamp(len + bytes, largest);
+        buf.reserve_exact(target - len);
+        self.chunk_capacity += buf.capacity() - capacity;
+        true
     }
 
     /// Appends chunk `buf`, a class chunk of `block`-byte blocks if it falls
@@ -429,7 +448,7 @@ impl BlobArena {
     /// Returns the unused tail of the current chunks and the spare capacity of
     /// the side tables to the allocator.
     pub fn shrink_to_fit(&mut self) {
-        if let Some(c) = self.current.take() {
+        if let Some(c) = self.current {
             self.chunks[c].shrink_to_fit();
         }
         for &c in &self.class_current {
@@ -526,9 +545,8 @@ mod tests {
 
     #[test]
     fn class_chunks_hold_one_class_each_without_rounding() {
-        // Chunk 0 is shared; from chunk 1 on each chunk holds one class, and
-        // blocks of a class lie back to back.
-        let mut a = BlobArena::with_class_chunks_from(1);
+        // Each chunk holds one class, and blocks of a class lie back to back.
+        let mut a = BlobArena::with_class_chunks_from(0);
         let mut refs = Vec::new();
         let n = if cfg!(miri) { 600 } else { 5000 };
         for i in 0..n {
@@ -538,21 +556,17 @@ mod tests {
         for (r, data) in &refs {
             let (c, start) = a.locate(*r);
             assert_eq!(&a.get(*r)[..data.len()], &data[..]);
-            if c >= 1 {
-                let bytes = class_of(data.len()).1;
-                assert_eq!(a.class_chunk_block[c - 1] as usize, bytes);
-                assert_eq!(start, r.position() * bytes);
-            }
+            let bytes = class_of(data.len()).1;
+            assert_eq!(a.class_chunk_block[c] as usize, bytes);
+            assert_eq!(start, r.position() * bytes);
         }
-        let in_class_chunks = refs.iter().filter(|(r, _)| r.chunk() >= 1).count();
-        assert!(in_class_chunks > n - 100, "{in_class_chunks}");
         let classes: usize = a.class_current.iter().filter(|&&c| c != NO_CHUNK).count();
         assert!(classes > 20, "{classes} classes with chunks of their own");
         let bytes: usize = refs.iter().map(|(_, d)| class_of(d.len()).1).sum();
         assert_eq!(a.block_bytes(), bytes);
         // Shrinking returns the class chunks' free tails; allocating goes on.
         a.shrink_to_fit();
-        assert!(a.chunks[1..].iter().all(|c| c.capacity() == c.len()));
+        assert!(a.chunks.iter().all(|c| c.capacity() == c.len()));
         let extra = a.alloc(b"after shrinking");
         assert_eq!(&a.get(extra)[..15], b"after shrinking");
         for (r, d) in refs {
@@ -560,6 +574,25 @@ mod tests {
         }
         a.free(extra, 15);
         assert_eq!((a.blocks(), a.block_bytes()), (0, 0));
+    }
+
+    #[test]
+    fn shrinking_often_does_not_use_up_chunks() {
+        // Every shrink used to retire the current chunk, so the next block opened
+        // a new one: a small arena shrunk after each of 2^16 allocations ran out
+        // of chunk indices and panicked.
+        let mut a = BlobArena::new();
+        let n: usize = if cfg!(miri) { 200 } else { 100_000 };
+        let mut refs = Vec::new();
+        for i in 0..n {
+            refs.push(a.alloc(&[i as u8; 24]));
+            a.shrink_to_fit();
+        }
+        // Full 256 KiB chunks, and the one being filled.
+        assert_eq!(a.chunks.len(), (n * 24).div_ceil(BLOB_CHUNK), "chunks");
+        for (i, r) in refs.into_iter().enumerate() {
+            assert_eq!(a.get(r)[..24], [i as u8; 24]);
+        }
     }
 
     proptest! {

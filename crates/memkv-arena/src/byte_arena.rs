@@ -144,19 +144,29 @@ impl ByteArena {
         DataRef::new(chunk, offset)
     }
 
-    /// The index of a chunk with room for `total` more bytes, creating it if needed.
+    /// The index of a chunk with room for `total` more bytes. The current chunk
+    /// grows in place (doubling, up to [`CHUNK_SIZE`]) before a new one is
+    /// opened, so chunk indices are spent on full chunks only: shrinking the
+    /// arena and writing again does not use one up. Growing a chunk moves its
+    /// bytes, not its items' refs.
     fn chunk_for(&mut self, total: usize) -> usize {
         if total > DEDICATED {
             return self.push_chunk(Vec::with_capacity(total));
         }
         if let Some(c) = self.current {
-            let buf = &self.chunks[c];
-            if buf.capacity() - buf.len() >= total {
+            let buf = &mut self.chunks[c];
+            let (len, capacity) = (buf.len(), buf.capacity());
+            if capacity - len >= total {
+                return c;
+            }
+            if len + total <= CHUNK_SIZE {
+                buf.reserve_exact((capacity * 2).clamp(len + total, CHUNK_SIZE) - len);
+                self.capacity += buf.capacity() - capacity;
                 return c;
             }
         }
         let size = match self.current {
-            Some(c) => (self.chunks[c].capacity() * 2).min(CHUNK_SIZE),
+            Some(_) => CHUNK_SIZE,
             None => FIRST_CHUNK,
         }
         .max(total);
@@ -374,6 +384,25 @@ mod tests {
             put_header(&mut buf, n);
             assert_eq!(buf.len(), header_len(n));
             assert_eq!(read_header(&buf), (n, buf.len()));
+        }
+    }
+
+    #[test]
+    fn shrinking_often_does_not_use_up_chunks() {
+        // A shrink leaves the current chunk full; the next item used to open a
+        // new chunk, so an arena shrunk after every write spent a chunk index
+        // each time (2^23 of them, then a panic). Now the chunk grows in place.
+        let mut a = ByteArena::new();
+        let n: usize = if cfg!(miri) { 200 } else { 100_000 };
+        let mut refs = Vec::new();
+        for i in 0..n {
+            refs.push(a.alloc(&[i as u8; 23]));
+            a.shrink_to_fit();
+        }
+        // 24 bytes an item with its length header: full chunks and the current one.
+        assert_eq!(a.chunks.len(), (n * 24).div_ceil(CHUNK_SIZE));
+        for (i, r) in refs.into_iter().enumerate() {
+            assert_eq!(a.get(r), [i as u8; 23]);
         }
     }
 

@@ -142,9 +142,15 @@ impl<S> SlotTable<S> {
         }
         let chunk = &mut self.chunks[c];
         debug_assert_eq!(chunk.len(), o);
-        if c == 0 && chunk.len() == chunk.capacity() {
-            // The first chunk grows by doubling, so small tables stay small.
-            let want = (chunk.capacity() * 2).max(4).min(Self::CHUNK_LEN);
+        if chunk.len() == chunk.capacity() {
+            // The first chunk grows by doubling, so small tables stay small; a
+            // later one is full-size from the start, unless `shrink_to_fit` cut
+            // it to its length, and then it regrows to full size once.
+            let want = if c == 0 {
+                (chunk.capacity() * 2).max(4).min(Self::CHUNK_LEN)
+            } else {
+                Self::CHUNK_LEN
+            };
             let before = chunk.capacity();
             chunk.reserve_exact(want - chunk.len());
             self.capacity += chunk.capacity() - before;
