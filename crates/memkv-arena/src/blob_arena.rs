@@ -14,9 +14,11 @@
 //! top), so a tree can keep it in a child slot and reach a block in one step.
 //!
 //! Block sizes are rounded up to a class: every multiple of 8 bytes up to 128,
-//! then eight classes per doubling (at most 12.5% rounding). Chunks double from
-//! 256 bytes to [`BLOB_CHUNK`]; blocks larger than a quarter chunk get a chunk of
-//! their own, released when the block is freed.
+//! then eight classes per doubling (at most 12.5% rounding). The first chunk
+//! grows in place, doubling from 256 bytes to [`BLOB_CHUNK`], and later ones are
+//! that size from the start; a chunk shrunk by `shrink_to_fit` regrows in place
+//! too, so chunk indices go to full chunks only. Blocks larger than a quarter
+//! chunk get a chunk of their own, released when the block is freed.
 //!
 //! **Capacity: shared chunks, then one class per chunk.** A ref has 31 bits. In
 //! the first 2^15 chunks (8 GiB of blocks, about 300 M Debian paths in
@@ -26,7 +28,7 @@
 //! library is for; counting 64-byte ones past 8 GiB would round every block up
 //! (measured: +4.5 bytes per Debian path). So the chunks after the first 2^15 are
 //! *class chunks*: each holds blocks of one size class, and the position counts
-//! blocks, so nothing is rounded. A class's chunks double from 64 KiB to 4 MiB,
+//! blocks, so nothing is rounded. A class's chunk grows from 64 KiB to 4 MiB,
 //! so what the classes' last chunks have not filled yet stays near 1% of the
 //! 8 GiB already stored (at most 4 MiB for each of the 60 or so classes in use;
 //! 80 MB measured for 7.3 M Debian paths stored in class chunks alone). That is
@@ -52,9 +54,10 @@ const CLASS_CHUNKS_FROM: usize = 1 << 15;
 /// One past the largest chunk index: refs stay below 2^31 - 1, so that an owner
 /// tagging them with its top bit never produces `u32::MAX`.
 const MAX_CHUNKS: usize = (1 << 16) - 1;
-/// The first shared chunk's size; later ones double up to [`BLOB_CHUNK`].
+/// The first shared chunk's size; it doubles in place up to [`BLOB_CHUNK`].
 const FIRST_CHUNK: usize = 256;
-/// A class's first class chunk holds about this many bytes; later ones double.
+/// A class's first class chunk holds about this many bytes; it doubles in place
+/// up to [`MAX_CLASS_CHUNK`].
 const FIRST_CLASS_CHUNK: usize = 1 << 16;
 /// A class chunk holds at most this many bytes (and at most 2^15 blocks).
 const MAX_CLASS_CHUNK: usize = 1 << 22;

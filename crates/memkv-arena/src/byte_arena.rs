@@ -6,9 +6,10 @@
 //! ```
 //!
 //! Each item is a LEB128 length followed by its bytes, with no alignment padding.
-//! Small items are appended to the current chunk; chunk sizes double from 256 bytes
-//! up to [`CHUNK_SIZE`], so small arenas stay small and large ones waste at most
-//! one chunk's free tail. Items longer than a quarter chunk get a chunk of exactly
+//! Small items are appended to the current chunk; the first chunk grows in place,
+//! doubling from 256 bytes up to [`CHUNK_SIZE`], and later ones are that size
+//! from the start, so small arenas stay small, large ones waste at most one
+//! chunk's free tail, and chunk indices go to full chunks only. Items longer than a quarter chunk get a chunk of exactly
 //! their size, which is released as soon as the item is freed.
 //!
 //! Freeing only counts the item's bytes as dead (except for the newest item of the
@@ -24,7 +25,7 @@ use crate::data_ref::{DataRef, MAX_CHUNKS, MAX_OFFSET};
 /// in its last chunk's free tail and never copies more than that when growing.
 pub const CHUNK_SIZE: usize = 1 << 18;
 
-/// The first chunk's size; later chunks double up to [`CHUNK_SIZE`].
+/// The first chunk's size; it doubles in place up to [`CHUNK_SIZE`].
 const FIRST_CHUNK: usize = 256;
 
 /// Items taking more than this many bytes (header included) get their own chunk.

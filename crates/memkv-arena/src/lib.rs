@@ -18,8 +18,9 @@
 //!   rewrites reuse space instead of leaving dead bytes (8 GiB of chunks shared
 //!   by all classes, then chunks of one class each: about 136 GiB in all).
 //!
-//! All four grow in chunks rather than by doubling one buffer, so a large store never
-//! holds twice its size during a reallocation and wastes at most one chunk.
+//! All four grow in chunks rather than by doubling one buffer (only a chunk still
+//! below full size grows in place), so a large store never holds twice its size
+//! during a reallocation and wastes at most one chunk.
 //! Freed bytes in the `ByteArena` are reclaimed by [`ByteArena::compact`], which
 //! rewrites the live items into fresh chunks.
 //!
