@@ -9,8 +9,9 @@
 //! Small items are appended to the current chunk; the first chunk grows in place,
 //! doubling from 256 bytes up to [`CHUNK_SIZE`], and later ones are that size
 //! from the start, so small arenas stay small, large ones waste at most one
-//! chunk's free tail, and chunk indices go to full chunks only. Items longer than a quarter chunk get a chunk of exactly
-//! their size, which is released as soon as the item is freed.
+//! chunk's free tail, and chunk indices go to full chunks only. Items longer than
+//! a quarter chunk get a chunk of exactly their size, which is released as soon
+//! as the item is freed.
 //!
 //! Freeing only counts the item's bytes as dead (except for the newest item of the
 //! current chunk and dedicated chunks, which are reclaimed at once); the owner
