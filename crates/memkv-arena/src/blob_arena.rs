@@ -291,21 +291,19 @@ impl BlobArena {
     /// again does not use one up. Growing a chunk moves its bytes, not its
     /// blocks' refs.
     fn room_for(&mut self, class: usize, bytes: usize) -> (usize, usize) {
-        if self.chunks.len() < self.class_chunks_from || self.current.is_some() {
-            if let Some(c) = self.current {
-                if self.make_room(c, bytes, BLOB_CHUNK) {
-                    return (c, self.chunks[c].len() >> GRANULE_SHIFT);
-                }
+        if let Some(c) = self.current {
+            if self.make_room(c, bytes, BLOB_CHUNK) {
+                return (c, self.chunks[c].len() >> GRANULE_SHIFT);
             }
-            if self.chunks.len() < self.class_chunks_from {
-                let size = match self.current {
-                    Some(_) => BLOB_CHUNK,
-                    None => FIRST_CHUNK.max(bytes),
-                };
-                let c = self.push_chunk(Vec::with_capacity(size), 0);
-                self.current = Some(c);
-                return (c, 0);
-            }
+        }
+        if self.chunks.len() < self.class_chunks_from {
+            let size = match self.current {
+                Some(_) => BLOB_CHUNK,
+                None => FIRST_CHUNK.max(bytes),
+            };
+            let c = self.push_chunk(Vec::with_capacity(size), 0);
+            self.current = Some(c);
+            return (c, 0);
         }
         // The shared chunks are used up: blocks of this class go to chunks of
         // its own, positions counted in blocks.
@@ -330,20 +328,11 @@ impl BlobArena {
     }
 
     /// Whether chunk `c` has room for `bytes` more, after growing it in place
-    /// (doubling, up to `largest` bytes) if it had not.
+    /// (see [`crate::chunk::make_room`]) if it had not.
     fn make_room(&mut self, c: usize, bytes: usize, largest: usize) -> bool {
-        let buf = &mut self.chunks[c];
-        let (len, capacity) = (buf.len(), buf.capacity());
-        if capacity - len >= bytes {
-            return true;
-        }
-        if len + bytes > largest {
-            return false;
-        }
-        let target = (capacity * 2).clamp(len + bytes, largest);
-        buf.reserve_exact(target - len);
-        self.chunk_capacity += buf.capacity() - capacity;
-        true
+        let added = crate::chunk::make_room(&mut self.chunks[c], bytes, largest);
+        self.chunk_capacity += added.unwrap_or(0);
+        added.is_some()
     }
 
     /// Appends chunk `buf`, a class chunk of `block`-byte blocks if it falls

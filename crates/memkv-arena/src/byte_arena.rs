@@ -156,14 +156,8 @@ impl ByteArena {
             return self.push_chunk(Vec::with_capacity(total));
         }
         if let Some(c) = self.current {
-            let buf = &mut self.chunks[c];
-            let (len, capacity) = (buf.len(), buf.capacity());
-            if capacity - len >= total {
-                return c;
-            }
-            if len + total <= CHUNK_SIZE {
-                buf.reserve_exact((capacity * 2).clamp(len + total, CHUNK_SIZE) - len);
-                self.capacity += buf.capacity() - capacity;
+            if let Some(added) = crate::chunk::make_room(&mut self.chunks[c], total, CHUNK_SIZE) {
+                self.capacity += added;
                 return c;
             }
         }

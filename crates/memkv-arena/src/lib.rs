@@ -36,6 +36,7 @@
 
 mod blob_arena;
 mod byte_arena;
+mod chunk;
 mod data_ref;
 mod pool;
 #[allow(unsafe_code)]
